@@ -1,0 +1,69 @@
+import { ApiObject, Chart } from 'cdk8s';
+import { Namespace, Secret, ServiceAccount } from 'kubernetes-models/v1';
+import { Construct } from 'constructs';
+
+/** The annotation the pod-identity webhook reads to inject a role into a pod. */
+export const IRSA_ROLE_ANNOTATION = 'eks.amazonaws.com/role-arn';
+
+export interface IdentityChartProps {
+  /** The scenario's namespace. */
+  readonly namespace: string;
+  /**
+   * A service account to create.
+   * @default - the pods run as the namespace's `default` service account
+   */
+  readonly serviceAccount?: string;
+  /**
+   * Annotations on that service account.
+   * @default - none: the webhook leaves the pods alone
+   * @see https://docs.aws.amazon.com/eks/latest/userguide/associate-service-account-role.html
+   */
+  readonly serviceAccountAnnotations?: Record<string, string>;
+  /**
+   * Name of a legacy token Secret for the `default` service account.
+   * Since Kubernetes 1.24 these are only created on request, as here.
+   * @default - no legacy token
+   * @see https://kubernetes.io/docs/concepts/configuration/secret/#serviceaccount-token-secrets
+   */
+  readonly legacyTokenSecret?: string;
+}
+
+/** What must exist before a scenario's pods: its namespace and the identity they run as. */
+export class IdentityChart extends Chart {
+  constructor(scope: Construct, id: string, props: IdentityChartProps) {
+    super(scope, id);
+    const ns = new ApiObject(this, 'Namespace', new Namespace({ metadata: { name: props.namespace } }));
+
+    if (props.serviceAccount) {
+      const sa = new ApiObject(
+        this,
+        'ServiceAccount',
+        new ServiceAccount({
+          metadata: {
+            name: props.serviceAccount,
+            namespace: props.namespace,
+            annotations: props.serviceAccountAnnotations,
+          },
+        }),
+      );
+      sa.addDependency(ns);
+    }
+
+    if (props.legacyTokenSecret) {
+      // The token controller fills this Secret with a token that never expires, issued by `kubernetes/serviceaccount`.
+      const token = new ApiObject(
+        this,
+        'LegacyToken',
+        new Secret({
+          metadata: {
+            name: props.legacyTokenSecret,
+            namespace: props.namespace,
+            annotations: { 'kubernetes.io/service-account.name': 'default' },
+          },
+          type: 'kubernetes.io/service-account-token',
+        }),
+      );
+      token.addDependency(ns);
+    }
+  }
+}

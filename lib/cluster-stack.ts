@@ -1,0 +1,161 @@
+import * as blueprints from '@aws-quickstart/eks-blueprints';
+import { CfnOutput, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as eks from 'aws-cdk-lib/aws-eks';
+import * as eksv2 from 'aws-cdk-lib/aws-eks-v2';
+import { Construct } from 'constructs';
+import { CLUSTER_EXPORTS, LAB_CLUSTER } from './cluster-contract';
+import { ImdsMode } from './lab-config';
+import { LabVpcProvider } from './lab-vpc-provider';
+import { nodeUserData } from './private/node-user-data';
+
+/**
+ * The newest Kubernetes version that aws-cdk-lib 2.261, EKS Blueprints 1.19
+ * and EKS standard support all cover. Extended support costs 6x as much.
+ * @see https://docs.aws.amazon.com/eks/latest/userguide/kubernetes-versions.html
+ */
+export const KUBERNETES_VERSION = eks.KubernetesVersion.V1_35;
+
+/**
+ * EKS add-on versions for Kubernetes 1.35, the ones Blueprints 1.19.0 maps to it.
+ * Pinned, because `auto` makes Blueprints call `DescribeAddonVersions` at synth.
+ */
+export const ADDON_VERSIONS = {
+  vpcCni: 'v1.21.1-eksbuild.1',
+  coreDns: 'v1.13.2-eksbuild.3',
+  kubeProxy: 'v1.35.0-eksbuild.2',
+  podIdentityAgent: 'v1.3.10-eksbuild.2',
+} as const;
+
+/** The single node, sized so the whole lab stays under 0.13 $/h. */
+export const NODE_GROUP = {
+  name: 'lab',
+  instanceType: 't4g.small',
+  amiType: eks.NodegroupAmiType.AL2023_ARM_64_STANDARD,
+  rootVolumeGiB: 20,
+  /** Room for the system pods and every scenario's pods, with prefix delegation supplying the IPs. */
+  maxPods: 24,
+} as const;
+
+/** IMDS hop limit per mode: each container network namespace adds one hop. */
+export const IMDS_HOP_LIMIT: Record<ImdsMode, number> = {
+  [ImdsMode.OPEN]: 2,
+  [ImdsMode.LOCKED]: 1,
+};
+
+export interface ClusterStackProps {
+  /**
+   * The account to deploy to.
+   * @default - environment-agnostic: the CLI's credentials pick the account at deploy time
+   */
+  readonly account?: string;
+  /**
+   * Whether pods can reach the node role through IMDS.
+   * @see https://docs.aws.amazon.com/eks/latest/best-practices/identity-and-access-management.html#_restrict_access_to_the_instance_profile_assigned_to_the_worker_node
+   */
+  readonly imds: ImdsMode;
+}
+
+/**
+ * Builds the `eks-oidc-demo` stack with EKS Blueprints: a public-subnet VPC,
+ * the cluster on the aws-eks-v2 provider, one managed node and pinned add-ons.
+ */
+export async function buildClusterStack(scope: Construct, props: ClusterStackProps): Promise<blueprints.EksBlueprint> {
+  const clusterProvider = new blueprints.GenericClusterProviderV2({
+    clusterName: LAB_CLUSTER.name,
+    version: eksv2.KubernetesVersion.V1_35,
+    // The control plane's network interfaces go where the node is: the lab has no private subnets.
+    vpcSubnets: [{ subnetType: ec2.SubnetType.PUBLIC }],
+    managedNodeGroups: [
+      {
+        id: NODE_GROUP.name,
+        nodegroupName: NODE_GROUP.name,
+        instanceTypes: [new ec2.InstanceType(NODE_GROUP.instanceType)],
+        amiType: NODE_GROUP.amiType,
+        minSize: 1,
+        maxSize: 1,
+        desiredSize: 1,
+        nodeGroupSubnets: { subnetType: ec2.SubnetType.PUBLIC },
+        launchTemplate: {
+          blockDevices: [
+            {
+              deviceName: '/dev/xvda',
+              volume: ec2.BlockDeviceVolume.ebs(NODE_GROUP.rootVolumeGiB, {
+                volumeType: ec2.EbsDeviceVolumeType.GP3,
+                encrypted: true,
+              }),
+            },
+          ],
+          userData: nodeUserData(NODE_GROUP.maxPods),
+          requireImdsv2: true,
+          // Hop limit 2 lets a pod's IMDS call reach the node role, as in the post; 1 blocks it.
+          httpPutResponseHopLimit: IMDS_HOP_LIMIT[props.imds],
+        },
+      },
+    ],
+  });
+
+  const stack = await blueprints.EksBlueprint.builder()
+    .account(props.account)
+    .region(LAB_CLUSTER.region)
+    .version(KUBERNETES_VERSION)
+    .clusterProvider(clusterProvider)
+    .resourceProvider(blueprints.GlobalResources.Vpc, new LabVpcProvider())
+    .resourceProvider(
+      blueprints.GlobalResources.KmsKey,
+      // Envelope encryption for Kubernetes Secrets; deleted on destroy so nothing is left behind.
+      new blueprints.CreateKmsKeyProvider(undefined, {
+        enableKeyRotation: true,
+        removalPolicy: RemovalPolicy.DESTROY,
+        pendingWindow: Duration.days(7),
+      }),
+    )
+    .addOns(
+      new blueprints.VpcCniAddOn({
+        version: ADDON_VERSIONS.vpcCni,
+        // A /28 prefix per ENI slot: a t4g.small then has IPs for every lab pod.
+        enablePrefixDelegation: true,
+      }),
+      new blueprints.CoreDnsAddOn(ADDON_VERSIONS.coreDns),
+      new blueprints.KubeProxyAddOn(ADDON_VERSIONS.kubeProxy),
+      new blueprints.EksPodIdentityAgentAddOn(ADDON_VERSIONS.podIdentityAgent),
+    )
+    .buildAsync(scope, LAB_CLUSTER.name, {
+      description: 'eks-oidc-demo: the EKS cluster every credential scenario runs on',
+    });
+
+  exportClusterContract(stack, stack.getClusterInfo());
+  return stack;
+}
+
+/** The fixed outputs the scenario stacks import, and the two a user needs. */
+function exportClusterContract(stack: Stack, clusterInfo: blueprints.ClusterInfo): void {
+  const cluster = clusterInfo.cluster as unknown as eksv2.Cluster;
+  const kubectlProvider = cluster.kubectlProvider;
+  if (!kubectlProvider?.role) {
+    throw new Error('The cluster has no kubectl provider; the scenario stacks need one to apply manifests.');
+  }
+  const nodeRole = clusterInfo.nodeGroups?.[0]?.role;
+  if (!nodeRole) {
+    throw new Error(`The cluster has no managed node group '${NODE_GROUP.name}'.`);
+  }
+
+  new CfnOutput(stack, 'KubectlServiceToken', {
+    value: kubectlProvider.serviceToken,
+    exportName: CLUSTER_EXPORTS.kubectlServiceToken,
+  });
+  new CfnOutput(stack, 'KubectlRoleArn', {
+    value: kubectlProvider.role.roleArn,
+    exportName: CLUSTER_EXPORTS.kubectlRoleArn,
+  });
+  new CfnOutput(stack, 'OidcIssuerUrl', {
+    description: 'Issuer of the projected service-account tokens',
+    value: cluster.clusterOpenIdConnectIssuerUrl,
+    exportName: CLUSTER_EXPORTS.oidcIssuerUrl,
+  });
+  new CfnOutput(stack, 'NodeRoleArn', {
+    description: 'The role a pod falls back to through IMDS',
+    value: nodeRole.roleArn,
+    exportName: CLUSTER_EXPORTS.nodeRoleArn,
+  });
+}

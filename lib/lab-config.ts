@@ -1,0 +1,74 @@
+/**
+ * How the node's instance metadata service (IMDS) answers pods.
+ * @see https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/configuring-IMDS-existing-instances.html
+ */
+export enum ImdsMode {
+  /** IMDSv2 with hop limit 2: a pod's request survives the extra network hop, so pods can reach the node role. */
+  OPEN = 'open',
+  /** IMDSv2 with hop limit 1: the token response dies at the pod's network namespace, so pods cannot reach the node role. */
+  LOCKED = 'locked',
+}
+
+/** The lab's settings, parsed once from CDK context. */
+export interface LabConfig {
+  /** The `amazon/aws-cli` image every lab pod runs. */
+  readonly awsCliImage: string;
+  /** Whether the node role is granted `s3:ListAllMyBuckets`, to show the over-privilege. */
+  readonly nodeRoleS3Access: boolean;
+  /** Whether pods can reach the node role through IMDS. */
+  readonly imds: ImdsMode;
+}
+
+/** The image tag the lab is tested with; the CLI inside must be new enough for EKS Pod Identity. */
+export const DEFAULT_AWS_CLI_IMAGE = 'amazon/aws-cli:2.22.0';
+
+/** The context keys the lab reads, with the values each accepts. */
+export const CONTEXT_KEYS = {
+  awsCliImage: 'awsCliImage',
+  nodeRoleS3Access: 'nodeRoleS3Access',
+  imds: 'imds',
+} as const;
+
+/** Reads a context value: `app.node.tryGetContext` in the app, a plain record in tests. */
+export type ContextReader = (key: string) => unknown;
+
+/**
+ * Parses and validates the lab's context. A wrong value throws an error naming
+ * the key, the value it got and the values it accepts.
+ */
+export function parseLabConfig(read: ContextReader): LabConfig {
+  return {
+    awsCliImage: parseImage(CONTEXT_KEYS.awsCliImage, read(CONTEXT_KEYS.awsCliImage)),
+    nodeRoleS3Access: parseBoolean(CONTEXT_KEYS.nodeRoleS3Access, read(CONTEXT_KEYS.nodeRoleS3Access), false),
+    imds: parseEnum(CONTEXT_KEYS.imds, read(CONTEXT_KEYS.imds), ImdsMode, ImdsMode.OPEN),
+  };
+}
+
+function parseBoolean(key: string, value: unknown, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  // `-c key=true` arrives as a string, cdk.json may hold a real boolean.
+  if (value === true || value === 'true') return true;
+  if (value === false || value === 'false') return false;
+  throw invalid(key, value, 'true|false');
+}
+
+function parseEnum<T extends string>(key: string, value: unknown, choices: Record<string, T>, fallback: T): T {
+  if (value === undefined) return fallback;
+  const allowed = Object.values(choices);
+  const match = allowed.find((choice) => choice === value);
+  if (match === undefined) throw invalid(key, value, allowed.join('|'));
+  return match;
+}
+
+// An image reference pinned to a tag: a moving tag like `latest` would make each deploy differ.
+const PINNED_IMAGE = /^amazon\/aws-cli:(?!latest$)[\w][\w.-]{0,127}$/;
+
+function parseImage(key: string, value: unknown): string {
+  if (value === undefined) return DEFAULT_AWS_CLI_IMAGE;
+  if (typeof value === 'string' && PINNED_IMAGE.test(value)) return value;
+  throw invalid(key, value, 'amazon/aws-cli:<pinned tag other than latest>');
+}
+
+function invalid(key: string, value: unknown, allowed: string): Error {
+  return new Error(`Invalid context value for '${key}': got ${JSON.stringify(value)}, expected ${allowed}. Pass it as -c ${key}=<value> or set it in cdk.json.`);
+}

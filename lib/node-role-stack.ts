@@ -1,0 +1,53 @@
+import { Stack, StackProps } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { Construct } from 'constructs';
+import { importLabCluster } from './cluster-contract';
+import { LabScenario } from './lab-scenario';
+import { ScenarioId, scenario } from './scenarios';
+
+/** The name of the legacy token Secret the node-role namespace requests. */
+export const LEGACY_TOKEN_SECRET = 'legacy-default-token';
+
+export interface NodeRoleStackProps extends StackProps {
+  /** The `amazon/aws-cli` image the pods run. */
+  readonly image: string;
+  /**
+   * Grant `s3:ListAllMyBuckets` to the node role, to show that every pod on
+   * the node then gets it.
+   * @default false - the node role gets no S3 permission
+   */
+  readonly nodeRoleS3Access?: boolean;
+}
+
+/**
+ * Step 2 of the post: a pod with no credentials of its own falls back to the
+ * node's instance role through IMDS, and gets AccessDenied.
+ */
+export class NodeRoleStack extends Stack {
+  constructor(scope: Construct, id: string, props: NodeRoleStackProps) {
+    super(scope, id, props);
+    const lab = importLabCluster(this);
+
+    const nodeRole = new LabScenario(this, 'NodeRole', {
+      cluster: lab.cluster,
+      scenario: scenario(ScenarioId.NODE_ROLE),
+      image: props.image,
+      legacyTokenSecret: LEGACY_TOKEN_SECRET,
+    });
+    const bystander = new LabScenario(this, 'Bystander', {
+      cluster: lab.cluster,
+      scenario: scenario(ScenarioId.BYSTANDER),
+      image: props.image,
+    });
+
+    if (props.nodeRoleS3Access) {
+      // The tempting fix: the grant lands on the node, so every pod there inherits it.
+      const grant = new iam.Policy(this, 'NodeRoleS3Access', {
+        roles: [lab.nodeRole],
+        statements: [new iam.PolicyStatement({ actions: ['s3:ListAllMyBuckets'], resources: ['*'] })],
+      });
+      nodeRole.podsDependOn(grant);
+      bystander.podsDependOn(grant);
+    }
+  }
+}

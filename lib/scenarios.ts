@@ -1,0 +1,176 @@
+import { LAB_CLUSTER } from './cluster-contract';
+import { ImdsMode } from './lab-config';
+
+/** Each way a pod can get AWS credentials, as one scenario of the lab. */
+export enum ScenarioId {
+  /** No credentials of its own: the SDK falls back to IMDS and gets the node role. */
+  NODE_ROLE = 'node-role',
+  /** A pod in another namespace on the same node, to show the node role is shared. */
+  BYSTANDER = 'bystander',
+  /** Long-lived IAM user keys from a Kubernetes Secret. */
+  SECRET_INJECTED = 'secret-injected',
+  /** IAM Roles for Service Accounts: a projected OIDC token exchanged with STS. */
+  IRSA = 'irsa',
+  /** EKS Pod Identity: the node agent exchanges the pod's token for role credentials. */
+  POD_IDENTITY = 'pod-identity',
+}
+
+/** Who AWS sees as the caller, as `sts get-caller-identity` and CloudTrail report it. */
+export enum CallerKind {
+  /** `assumed-role/<NodeInstanceRole>/i-…`, delivered by IMDS (`ec2RoleDelivery 2.0`). */
+  NODE_ROLE = 'node-role',
+  /** `user/<name>`: a long-lived access key. */
+  IAM_USER = 'iam-user',
+  /** `assumed-role/<role>/botocore-session-…`, from `AssumeRoleWithWebIdentity`. */
+  WEB_IDENTITY_ROLE = 'web-identity-role',
+  /** `assumed-role/<role>/eks-<cluster>-…`, from `AssumeRoleForPodIdentity`. */
+  POD_IDENTITY_ROLE = 'pod-identity-role',
+  /** The SDK found no credentials at all. */
+  NONE = 'none',
+}
+
+/** The phase a `restartPolicy: Never` pod ends in. */
+export enum PodPhase {
+  SUCCEEDED = 'Succeeded',
+  FAILED = 'Failed',
+}
+
+/** What the lab expects of a scenario's `s3 ls` pod and of its identity. */
+export interface ExpectedOutcome {
+  /** The phase the `s3 ls` pod ends in. */
+  readonly phase: PodPhase;
+  /**
+   * A line the `s3 ls` pod's log must contain.
+   * @default - any log: a successful `s3 ls` prints one line per bucket, or nothing
+   */
+  readonly logSignature?: string;
+  /** The kind of caller the scenario's identity resolves to. */
+  readonly caller: CallerKind;
+  /** Why, in one sentence. */
+  readonly why: string;
+}
+
+/** Where a scenario lives and what it runs. */
+export interface Scenario {
+  readonly id: ScenarioId;
+  /** The CloudFormation stack that deploys it. */
+  readonly stackName: string;
+  readonly namespace: string;
+  /** The service account its pods run as. */
+  readonly serviceAccount: string;
+  /** The pod that runs `aws s3 ls` once and ends. */
+  readonly s3LsPod: string;
+  /**
+   * The pod that sleeps, to exec into and to inspect its token.
+   * @default - the scenario has no sleep pod
+   */
+  readonly sleepPod?: string;
+}
+
+/** The toggles that change what a scenario should observe. */
+export interface LabToggles {
+  readonly nodeRoleS3Access: boolean;
+  readonly imds: ImdsMode;
+}
+
+const stackName = (suffix: string) => `${LAB_CLUSTER.name}-${suffix}`;
+
+/** Every scenario, in the order the walkthrough meets them. */
+export const SCENARIOS: readonly Scenario[] = [
+  {
+    id: ScenarioId.NODE_ROLE,
+    stackName: stackName('node-role'),
+    namespace: 'node-role',
+    serviceAccount: 'default',
+    s3LsPod: 'eks-iam-test1',
+    sleepPod: 'eks-iam-test2',
+  },
+  {
+    id: ScenarioId.BYSTANDER,
+    stackName: stackName('node-role'),
+    namespace: 'bystander',
+    serviceAccount: 'default',
+    s3LsPod: 'eks-iam-bystander',
+  },
+  {
+    id: ScenarioId.SECRET_INJECTED,
+    stackName: stackName('secret-injected'),
+    namespace: 'secret-injected',
+    serviceAccount: 'default',
+    s3LsPod: 'eks-iam-test5',
+    sleepPod: 'eks-iam-test6',
+  },
+  {
+    id: ScenarioId.IRSA,
+    stackName: stackName('irsa'),
+    namespace: 'irsa',
+    serviceAccount: 'eks-iam-test',
+    s3LsPod: 'eks-iam-test3',
+    sleepPod: 'eks-iam-test4',
+  },
+  {
+    id: ScenarioId.POD_IDENTITY,
+    stackName: stackName('pod-identity'),
+    namespace: 'pod-identity',
+    serviceAccount: 'eks-iam-test',
+    s3LsPod: 'eks-iam-test7',
+    sleepPod: 'eks-iam-test8',
+  },
+];
+
+/** Looks up a scenario by id. */
+export function scenario(id: ScenarioId): Scenario {
+  const found = SCENARIOS.find((s) => s.id === id);
+  if (!found) throw new Error(`Unknown scenario '${id}'. Known: ${SCENARIOS.map((s) => s.id).join(', ')}`);
+  return found;
+}
+
+const ACCESS_DENIED = 'An error occurred (AccessDenied) when calling the ListBuckets operation';
+const NO_CREDENTIALS = 'Unable to locate credentials';
+
+/** The one table of what every scenario should show under the given toggles. */
+export function expectedOutcome(id: ScenarioId, toggles: LabToggles): ExpectedOutcome {
+  switch (id) {
+    case ScenarioId.NODE_ROLE:
+    case ScenarioId.BYSTANDER:
+      if (toggles.imds === ImdsMode.LOCKED) {
+        return {
+          phase: PodPhase.FAILED,
+          logSignature: NO_CREDENTIALS,
+          caller: CallerKind.NONE,
+          why: 'IMDS hop limit 1 drops the reply before it reaches the pod, so the SDK finds no credentials.',
+        };
+      }
+      if (toggles.nodeRoleS3Access) {
+        return {
+          phase: PodPhase.SUCCEEDED,
+          caller: CallerKind.NODE_ROLE,
+          why: 'The node role may list buckets now, and so may every pod on the node: least privilege is gone.',
+        };
+      }
+      return {
+        phase: PodPhase.FAILED,
+        logSignature: ACCESS_DENIED,
+        caller: CallerKind.NODE_ROLE,
+        why: 'The SDK found nothing in the pod, fell back to IMDS and used the node role, which may not list buckets.',
+      };
+    case ScenarioId.SECRET_INJECTED:
+      return {
+        phase: PodPhase.SUCCEEDED,
+        caller: CallerKind.IAM_USER,
+        why: 'Static keys in the environment come first in the SDK chain; they work, but never expire.',
+      };
+    case ScenarioId.IRSA:
+      return {
+        phase: PodPhase.SUCCEEDED,
+        caller: CallerKind.WEB_IDENTITY_ROLE,
+        why: "The webhook injected a projected token and role ARN; STS trusts the cluster's OIDC issuer.",
+      };
+    case ScenarioId.POD_IDENTITY:
+      return {
+        phase: PodPhase.SUCCEEDED,
+        caller: CallerKind.POD_IDENTITY_ROLE,
+        why: 'The node agent traded the pod token for role credentials through the association.',
+      };
+  }
+}
