@@ -1,8 +1,11 @@
-import { App, Stack } from 'aws-cdk-lib';
+import { App, Aspects, Stack } from 'aws-cdk-lib';
 import { buildClusterStack } from './cluster-stack';
 import { LAB_CLUSTER } from './cluster-contract';
+import { DeleteLogGroupsOnDestroy } from './delete-log-groups-on-destroy';
 import { LabConfig } from './lab-config';
+import { IrsaStack } from './irsa-stack';
 import { NodeRoleStack } from './node-role-stack';
+import { PodIdentityStack } from './pod-identity-stack';
 import { ScenarioId, scenario } from './scenarios';
 
 /** The lab's stacks, by role. */
@@ -24,8 +27,12 @@ export async function buildLab(app: App, config: LabConfig, account?: string): P
       env,
       image: config.awsCliImage,
       nodeRoleS3Access: config.nodeRoleS3Access,
+      imds: config.imds,
     }),
+    new IrsaStack(app, scenario(ScenarioId.IRSA).stackName, { env, image: config.awsCliImage }),
+    new PodIdentityStack(app, scenario(ScenarioId.POD_IDENTITY).stackName, { env, image: config.awsCliImage }),
   ];
   for (const stack of scenarios) stack.addDependency(cluster);
+  Aspects.of(app).add(new DeleteLogGroupsOnDestroy());
   return { cluster, scenarios };
 }

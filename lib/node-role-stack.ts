@@ -2,11 +2,15 @@ import { Stack, StackProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { importLabCluster } from './cluster-contract';
+import { ImdsMode } from './lab-config';
 import { LabScenario } from './lab-scenario';
 import { ScenarioId, scenario } from './scenarios';
 
 /** The name of the legacy token Secret the node-role namespace requests. */
 export const LEGACY_TOKEN_SECRET = 'legacy-default-token';
+
+/** Template metadata key recording the toggles this deploy expects, for `lab verify` and `lab doctor`. */
+export const TOGGLES_METADATA_KEY = 'eks-oidc-demo:toggles';
 
 export interface NodeRoleStackProps extends StackProps {
   /** The `amazon/aws-cli` image the pods run. */
@@ -17,6 +21,11 @@ export interface NodeRoleStackProps extends StackProps {
    * @default false - the node role gets no S3 permission
    */
   readonly nodeRoleS3Access?: boolean;
+  /**
+   * The IMDS mode the cluster's node runs with: it decides what `eks-iam-test1` sees.
+   * @default ImdsMode.OPEN - pods reach the node role
+   */
+  readonly imds?: ImdsMode;
 }
 
 /**
@@ -27,6 +36,9 @@ export class NodeRoleStack extends Stack {
   constructor(scope: Construct, id: string, props: NodeRoleStackProps) {
     super(scope, id, props);
     const lab = importLabCluster(this);
+    this.templateOptions.metadata = {
+      [TOGGLES_METADATA_KEY]: { imds: props.imds ?? ImdsMode.OPEN, nodeRoleS3Access: props.nodeRoleS3Access ?? false },
+    };
 
     const nodeRole = new LabScenario(this, 'NodeRole', {
       cluster: lab.cluster,

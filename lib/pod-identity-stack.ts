@@ -1,0 +1,55 @@
+import { Stack, StackProps } from 'aws-cdk-lib';
+import * as eks from 'aws-cdk-lib/aws-eks';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { Construct } from 'constructs';
+import { LAB_CLUSTER, importLabCluster } from './cluster-contract';
+import { LabScenario } from './lab-scenario';
+import { ScenarioId, scenario } from './scenarios';
+
+/** The service principal of the EKS Pod Identity agent's credential exchange. */
+export const POD_IDENTITY_PRINCIPAL = 'pods.eks.amazonaws.com';
+
+export interface PodIdentityStackProps extends StackProps {
+  /** The `amazon/aws-cli` image the pods run; its SDK must support Pod Identity. */
+  readonly image: string;
+}
+
+/**
+ * EKS Pod Identity, the successor to IRSA: no OIDC provider and no annotation.
+ * An association links a service account to a role, and the node agent
+ * (the cluster stack's `eks-pod-identity-agent` add-on) hands out credentials.
+ * @see https://docs.aws.amazon.com/eks/latest/userguide/pod-identities.html
+ */
+export class PodIdentityStack extends Stack {
+  /** The role the `pod-identity` service account's pods get. */
+  readonly role: iam.Role;
+
+  constructor(scope: Construct, id: string, props: PodIdentityStackProps) {
+    super(scope, id, props);
+    const lab = importLabCluster(this);
+    const podIdentity = scenario(ScenarioId.POD_IDENTITY);
+
+    // The agent calls AssumeRoleForPodIdentity, which needs both sts:AssumeRole and sts:TagSession.
+    this.role = new iam.Role(this, 'S3ListRole', {
+      description: 'Pod Identity role for pod-identity/eks-iam-test; may only list buckets',
+      assumedBy: new iam.SessionTagsPrincipal(new iam.ServicePrincipal(POD_IDENTITY_PRINCIPAL)),
+    });
+    this.role.addToPolicy(new iam.PolicyStatement({ actions: ['s3:ListAllMyBuckets'], resources: ['*'] }));
+
+    const association = new eks.CfnPodIdentityAssociation(this, 'Association', {
+      clusterName: LAB_CLUSTER.name,
+      namespace: podIdentity.namespace,
+      serviceAccount: podIdentity.serviceAccount,
+      roleArn: this.role.roleArn,
+    });
+
+    const pods = new LabScenario(this, 'PodIdentity', {
+      cluster: lab.cluster,
+      scenario: podIdentity,
+      image: props.image,
+      createServiceAccount: true,
+    });
+    // The webhook only injects credentials into pods created after the association exists.
+    pods.podsDependOn(association);
+  }
+}
