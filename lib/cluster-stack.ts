@@ -1,12 +1,14 @@
 import * as blueprints from '@aws-quickstart/eks-blueprints';
-import { CfnOutput, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { CfnCondition, CfnOutput, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as eks from 'aws-cdk-lib/aws-eks';
 import * as eksv2 from 'aws-cdk-lib/aws-eks-v2';
 import { Construct } from 'constructs';
 import { CLUSTER_EXPORTS, LAB_CLUSTER } from './cluster-contract';
 import { ImdsMode } from './lab-config';
 import { LabVpcProvider } from './lab-vpc-provider';
+import { acknowledgeNag, managedPolicyFinding } from './private/nag';
 import { nodeUserData } from './private/node-user-data';
 
 /**
@@ -66,6 +68,9 @@ export async function buildClusterStack(scope: Construct, props: ClusterStackPro
     version: eksv2.KubernetesVersion.V1_35,
     // The control plane's network interfaces go where the node is: the lab has no private subnets.
     vpcSubnets: [{ subnetType: ec2.SubnetType.PUBLIC }],
+    // Blueprints' v2 provider defaults to EKS Auto Mode, which bills a fee per node on top;
+    // the lab runs one managed node it configures itself.
+    defaultCapacityType: eksv2.DefaultCapacityType.NODEGROUP,
     managedNodeGroups: [
       {
         id: NODE_GROUP.name,
@@ -125,6 +130,7 @@ export async function buildClusterStack(scope: Construct, props: ClusterStackPro
     });
 
   exportClusterContract(stack, stack.getClusterInfo());
+  acknowledgeClusterFindings(stack, stack.getClusterInfo());
   return stack;
 }
 
@@ -158,4 +164,49 @@ function exportClusterContract(stack: Stack, clusterInfo: blueprints.ClusterInfo
     value: nodeRole.roleArn,
     exportName: CLUSTER_EXPORTS.nodeRoleArn,
   });
+}
+
+/** The cdk-nag findings the cluster stack keeps on purpose, each with its reason. */
+function acknowledgeClusterFindings(stack: Stack, clusterInfo: blueprints.ClusterInfo): void {
+  const cluster = clusterInfo.cluster;
+  acknowledgeNag(stack, 'VPC flow logs cost per GB and their log group outlives the stack; the lab is about IAM, which CloudTrail records.', 'VPC7');
+  acknowledgeNag(cluster, 'The lab is driven with kubectl from a workstation; the public endpoint only admits IAM principals with an access entry.', 'EKS1');
+  acknowledgeNag(
+    cluster,
+    'EKS writes control-plane logs to a log group it creates outside CloudFormation, which `cdk destroy` would leave behind; CloudTrail already shows every credential exchange the lab teaches.',
+    ...['api', 'audit', 'authenticator', 'controllerManager', 'scheduler'].map((log) => `EKS2[LogExport::${log}]`),
+  );
+  acknowledgeNag(cluster, 'AmazonEKSClusterPolicy is the policy EKS requires on the cluster role.', managedPolicyFinding('AmazonEKSClusterPolicy'));
+  acknowledgeNag(
+    cluster,
+    'These are the policies EKS requires on a managed node role. Every pod that reaches IMDS can use them too, which is what the node-role scenario shows.',
+    ...['AmazonEKSWorkerNodePolicy', 'AmazonEKS_CNI_Policy', 'AmazonEC2ContainerRegistryReadOnly'].map(managedPolicyFinding),
+  );
+
+  // The kubectl provider is aws-cdk-lib's own Lambda; its runtime and policies come with the pinned library.
+  const kubectl = cluster.node.findAll().find((c) => c.node.id === 'KubectlProvider');
+  if (!kubectl) throw new Error('The cluster has no KubectlProvider construct to acknowledge findings on.');
+  const ecrPublicCondition = kubectl.node.findAll().find((c): c is CfnCondition => c instanceof CfnCondition);
+  const kubectlHandler = kubectl.node.findChild('Handler').node.defaultChild as lambda.CfnFunction;
+  acknowledgeNag(
+    kubectl,
+    "aws-cdk-lib's kubectl provider: its Lambda runtime, managed policies and version wildcard are fixed by the pinned library version.",
+    'L1',
+    managedPolicyFinding('service-role/AWSLambdaBasicExecutionRole'),
+    managedPolicyFinding('AmazonEC2ContainerRegistryReadOnly'),
+    `IAM5[Resource::<${stack.getLogicalId(kubectlHandler)}.Arn>:*]`,
+    ...(ecrPublicCondition ? [ecrPublicFinding(stack.getLogicalId(ecrPublicCondition))] : []),
+  );
+}
+
+/** The finding for the kubectl handler's conditional ECR Public policy, as cdk-nag names it. */
+function ecrPublicFinding(conditionLogicalId: string): string {
+  const policy = {
+    'Fn::If': [
+      conditionLogicalId,
+      { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::aws:policy/AmazonElasticContainerRegistryPublicReadOnly']] },
+      { Ref: 'AWS::NoValue' },
+    ],
+  };
+  return `IAM4[Policy::${JSON.stringify(policy)}]`;
 }

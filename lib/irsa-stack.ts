@@ -5,6 +5,7 @@ import { Construct } from 'constructs';
 import { IRSA_ROLE_ANNOTATION } from './charts/identity-chart';
 import { importLabCluster } from './cluster-contract';
 import { LabScenario } from './lab-scenario';
+import { acknowledgeListAllMyBuckets, listAllMyBuckets } from './private/nag';
 import { ScenarioId, scenario } from './scenarios';
 
 /** The audience STS requires in an IRSA token: the OIDC provider's client id. */
@@ -49,7 +50,8 @@ export class IrsaStack extends Stack {
       description: 'IRSA role for system:serviceaccount:irsa:eks-iam-test; may only list buckets',
       assumedBy: new iam.WebIdentityPrincipal(provider.oidcProviderArn, { StringEquals: trustConditions }),
     });
-    this.role.addToPolicy(new iam.PolicyStatement({ actions: ['s3:ListAllMyBuckets'], resources: ['*'] }));
+    this.role.addToPolicy(listAllMyBuckets());
+    acknowledgeListAllMyBuckets(this.role);
 
     // Step 3: the annotation the pod-identity webhook reads when a pod is created.
     const pods = new LabScenario(this, 'Irsa', {

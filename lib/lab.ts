@@ -1,4 +1,5 @@
-import { App, Aspects, Stack } from 'aws-cdk-lib';
+import { App, Aspects, Stack, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
 import { buildClusterStack } from './cluster-stack';
 import { LAB_CLUSTER } from './cluster-contract';
 import { DeleteLogGroupsOnDestroy } from './delete-log-groups-on-destroy';
@@ -34,5 +35,7 @@ export async function buildLab(app: App, config: LabConfig, account?: string): P
   ];
   for (const stack of scenarios) stack.addDependency(cluster);
   Aspects.of(app).add(new DeleteLogGroupsOnDestroy());
+  // cdk-nag's AWS Solutions rules run on every synth; a finding fails it unless acknowledged with a reason.
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   return { cluster, scenarios };
 }

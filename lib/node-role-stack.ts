@@ -4,6 +4,7 @@ import { Construct } from 'constructs';
 import { importLabCluster } from './cluster-contract';
 import { ImdsMode } from './lab-config';
 import { LabScenario } from './lab-scenario';
+import { acknowledgeListAllMyBuckets, listAllMyBuckets } from './private/nag';
 import { ScenarioId, scenario } from './scenarios';
 
 /** The name of the legacy token Secret the node-role namespace requests. */
@@ -56,8 +57,9 @@ export class NodeRoleStack extends Stack {
       // The tempting fix: the grant lands on the node, so every pod there inherits it.
       const grant = new iam.Policy(this, 'NodeRoleS3Access', {
         roles: [lab.nodeRole],
-        statements: [new iam.PolicyStatement({ actions: ['s3:ListAllMyBuckets'], resources: ['*'] })],
+        statements: [listAllMyBuckets()],
       });
+      acknowledgeListAllMyBuckets(grant);
       nodeRole.podsDependOn(grant);
       bystander.podsDependOn(grant);
     }

@@ -4,6 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { LAB_CLUSTER, importLabCluster } from './cluster-contract';
 import { LabScenario } from './lab-scenario';
+import { acknowledgeListAllMyBuckets, listAllMyBuckets } from './private/nag';
 import { ScenarioId, scenario } from './scenarios';
 
 /** The service principal of the EKS Pod Identity agent's credential exchange. */
@@ -34,7 +35,8 @@ export class PodIdentityStack extends Stack {
       description: 'Pod Identity role for pod-identity/eks-iam-test; may only list buckets',
       assumedBy: new iam.SessionTagsPrincipal(new iam.ServicePrincipal(POD_IDENTITY_PRINCIPAL)),
     });
-    this.role.addToPolicy(new iam.PolicyStatement({ actions: ['s3:ListAllMyBuckets'], resources: ['*'] }));
+    this.role.addToPolicy(listAllMyBuckets());
+    acknowledgeListAllMyBuckets(this.role);
 
     const association = new eks.CfnPodIdentityAssociation(this, 'Association', {
       clusterName: LAB_CLUSTER.name,
