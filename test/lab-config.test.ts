@@ -1,0 +1,41 @@
+import { DEFAULT_AWS_CLI_IMAGE, ImdsMode, parseLabConfig } from '../lib/lab-config';
+
+const from = (context: Record<string, unknown>) => parseLabConfig((key) => context[key]);
+
+describe('parseLabConfig', () => {
+  test('defaults: pinned image, no S3 on the node role, IMDS open', () => {
+    expect(from({})).toEqual({ awsCliImage: DEFAULT_AWS_CLI_IMAGE, nodeRoleS3Access: false, imds: ImdsMode.OPEN });
+    expect(DEFAULT_AWS_CLI_IMAGE).toMatch(/^amazon\/aws-cli:\d+\.\d+\.\d+$/);
+  });
+
+  test.each([
+    [true, true],
+    ['true', true],
+    [false, false],
+    ['false', false],
+  ])('nodeRoleS3Access %p from cdk.json or -c parses to %p', (value, expected) => {
+    expect(from({ nodeRoleS3Access: value }).nodeRoleS3Access).toBe(expected);
+  });
+
+  test.each([
+    ['open', ImdsMode.OPEN],
+    ['locked', ImdsMode.LOCKED],
+  ])('imds %p parses to %p', (value, expected) => {
+    expect(from({ imds: value }).imds).toBe(expected);
+  });
+
+  test('an overridden image tag is kept', () => {
+    expect(from({ awsCliImage: 'amazon/aws-cli:2.27.0' }).awsCliImage).toBe('amazon/aws-cli:2.27.0');
+  });
+
+  test.each([
+    ['nodeRoleS3Access', 'yes', /'nodeRoleS3Access': got "yes", expected true\|false/],
+    ['nodeRoleS3Access', 1, /'nodeRoleS3Access': got 1, expected true\|false/],
+    ['imds', 'closed', /'imds': got "closed", expected open\|locked/],
+    ['imds', 'OPEN', /'imds': got "OPEN", expected open\|locked/],
+    ['awsCliImage', 'amazon/aws-cli:latest', /'awsCliImage': got "amazon\/aws-cli:latest", expected amazon\/aws-cli:<pinned tag/],
+    ['awsCliImage', 'busybox:1.36', /'awsCliImage': got "busybox:1.36"/],
+  ])('fails on %s=%p, naming the key, the value and what it accepts', (key, value, message) => {
+    expect(() => from({ [key]: value })).toThrow(message);
+  });
+});

@@ -1,0 +1,100 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { App, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { KubernetesManifest } from 'aws-cdk-lib/aws-eks-v2';
+import { buildLab, LabStacks } from '../lib/lab';
+import { parseLabConfig } from '../lib/lab-config';
+
+/** A fixed dummy account, as the tests never see a real one. */
+export const TEST_ACCOUNT = '123456789012';
+
+/** Jest's `new App()` does not read cdk.json, so the tests pass its context explicitly. */
+export const CDK_JSON_CONTEXT: Record<string, unknown> = JSON.parse(
+  fs.readFileSync(path.join(__dirname, '..', 'cdk.json'), 'utf8'),
+).context;
+
+export interface SynthesizedLab {
+  readonly app: App;
+  readonly stacks: LabStacks;
+  /** Every stack by its name. */
+  readonly byName: Record<string, Stack>;
+}
+
+/** Builds the whole lab as `bin/` does, with cdk.json's context plus `context`. */
+export async function buildTestLab(context: Record<string, unknown> = {}): Promise<SynthesizedLab> {
+  const app = new App({
+    context: { ...CDK_JSON_CONTEXT, ...context },
+    outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'eks-oidc-demo-')),
+  });
+  const stacks = await buildLab(app, parseLabConfig((key) => app.node.tryGetContext(key)), TEST_ACCOUNT);
+  const byName = Object.fromEntries([stacks.cluster, ...stacks.scenarios].map((s) => [s.stackName, s]));
+  return { app, stacks, byName };
+}
+
+/** A Kubernetes manifest custom resource, with its objects parsed. */
+export interface AppliedManifest {
+  readonly logicalId: string;
+  readonly objects: KubeObject[];
+  readonly dependsOn: string[];
+}
+
+export interface KubeObject {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; annotations?: Record<string, string> };
+  [key: string]: any;
+}
+
+/**
+ * The Kubernetes objects a template applies. A manifest that embeds a
+ * CloudFormation token is an `Fn::Join`; each token is rendered as
+ * `<LogicalId.Attribute>` (or `<LogicalId>` for a Ref).
+ */
+export function appliedManifests(template: Template): AppliedManifest[] {
+  const resources = template.findResources(KubernetesManifest.RESOURCE_TYPE);
+  return Object.entries(resources).map(([logicalId, resource]) => ({
+    logicalId,
+    objects: JSON.parse(renderTokens(resource.Properties.Manifest)),
+    dependsOn: resource.DependsOn ?? [],
+  }));
+}
+
+/** Renders a string or `Fn::Join` with tokens as readable placeholders. */
+export function renderTokens(value: unknown): string {
+  if (typeof value === 'string') return value;
+  const record = value as Record<string, any>;
+  if (record['Fn::Join']) {
+    const [separator, parts] = record['Fn::Join'] as [string, unknown[]];
+    return parts.map(renderTokens).join(separator);
+  }
+  if (record['Fn::GetAtt']) return `<${record['Fn::GetAtt'].join('.')}>`;
+  if (record.Ref) return `<${record.Ref}>`;
+  if (record['Fn::ImportValue']) return `<import:${record['Fn::ImportValue']}>`;
+  throw new Error(`No rendering for ${JSON.stringify(value)}`);
+}
+
+/** Every object every manifest of the template applies. */
+export function kubeObjects(template: Template): KubeObject[] {
+  return appliedManifests(template).flatMap((m) => m.objects);
+}
+
+/** The one object of a kind and name, or a failed test. */
+export function kubeObject(template: Template, kind: string, name: string): KubeObject {
+  const found = kubeObjects(template).filter((o) => o.kind === kind && o.metadata.name === name);
+  if (found.length !== 1) throw new Error(`Expected one ${kind} '${name}', found ${found.length}`);
+  return found[0];
+}
+
+/** The manifest custom resource that applies the named object. */
+export function manifestApplying(template: Template, kind: string, name: string): AppliedManifest {
+  const found = appliedManifests(template).filter((m) => m.objects.some((o) => o.kind === kind && o.metadata.name === name));
+  if (found.length !== 1) throw new Error(`Expected one manifest applying ${kind} '${name}', found ${found.length}`);
+  return found[0];
+}
+
+/** Logical ids of the resources of a type. */
+export function logicalIdsOf(template: Template, type: string): string[] {
+  return Object.keys(template.findResources(type));
+}
