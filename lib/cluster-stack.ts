@@ -39,6 +39,10 @@ export const NODE_GROUP = {
   maxPods: 24,
 } as const;
 
+// tslog levels: 3 is info, 5 is error.
+const LOG_LEVEL_INFO = 3;
+const LOG_LEVEL_ERROR = 5;
+
 /** IMDS hop limit per mode: each container network namespace adds one hop. */
 export const IMDS_HOP_LIMIT: Record<ImdsMode, number> = {
   [ImdsMode.OPEN]: 2,
@@ -63,6 +67,10 @@ export interface ClusterStackProps {
  * the cluster on the aws-eks-v2 provider, one managed node and pinned add-ons.
  */
 export async function buildClusterStack(scope: Construct, props: ClusterStackProps): Promise<blueprints.EksBlueprint> {
+  // Blueprints logs each add-on version at debug level, and warns that pinned versions cannot be
+  // checked against EKS Auto Mode, which the lab does not use. Keep synth output to what matters.
+  blueprints.utils.userLog.settings.minLevel = LOG_LEVEL_INFO;
+  blueprints.utils.logger.settings.minLevel = LOG_LEVEL_ERROR;
   const clusterProvider = new blueprints.GenericClusterProviderV2({
     clusterName: LAB_CLUSTER.name,
     version: eksv2.KubernetesVersion.V1_35,
