@@ -30,7 +30,8 @@ function awsCliContainer(image: string, overrides: Partial<IContainer>): IContai
   return {
     name: 'aws-cli',
     image,
-    resources: { requests: { cpu: '25m', memory: '96Mi' }, limits: { memory: '256Mi' } },
+    // Small requests: nine lab pods share one t4g.small (2 GiB) with the system pods.
+    resources: { requests: { cpu: '10m', memory: '64Mi' }, limits: { memory: '256Mi' } },
     securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
     ...overrides,
   };

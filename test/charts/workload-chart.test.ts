@@ -8,48 +8,48 @@ describe('WorkloadChart', () => {
   test('the s3 ls pod is the post’s eks-iam-test1: amazon/aws-cli, s3 ls, restartPolicy Never', () => {
     const chart = new WorkloadChart(Testing.app(), 'test', { namespace: 'node-role', image: IMAGE, s3LsPod: 'eks-iam-test1' });
     expect(Testing.synth(chart)).toMatchInlineSnapshot(`
-      [
+[
+  {
+    "apiVersion": "v1",
+    "kind": "Pod",
+    "metadata": {
+      "name": "eks-iam-test1",
+      "namespace": "node-role",
+    },
+    "spec": {
+      "containers": [
         {
-          "apiVersion": "v1",
-          "kind": "Pod",
-          "metadata": {
-            "name": "eks-iam-test1",
-            "namespace": "node-role",
+          "args": [
+            "s3",
+            "ls",
+          ],
+          "image": "amazon/aws-cli:2.22.0",
+          "name": "aws-cli",
+          "resources": {
+            "limits": {
+              "memory": "256Mi",
+            },
+            "requests": {
+              "cpu": "10m",
+              "memory": "64Mi",
+            },
           },
-          "spec": {
-            "containers": [
-              {
-                "args": [
-                  "s3",
-                  "ls",
-                ],
-                "image": "amazon/aws-cli:2.22.0",
-                "name": "aws-cli",
-                "resources": {
-                  "limits": {
-                    "memory": "256Mi",
-                  },
-                  "requests": {
-                    "cpu": "25m",
-                    "memory": "96Mi",
-                  },
-                },
-                "securityContext": {
-                  "allowPrivilegeEscalation": false,
-                  "capabilities": {
-                    "drop": [
-                      "ALL",
-                    ],
-                  },
-                },
-              },
-            ],
-            "restartPolicy": "Never",
-            "serviceAccountName": "default",
+          "securityContext": {
+            "allowPrivilegeEscalation": false,
+            "capabilities": {
+              "drop": [
+                "ALL",
+              ],
+            },
           },
         },
-      ]
-    `);
+      ],
+      "restartPolicy": "Never",
+      "serviceAccountName": "default",
+    },
+  },
+]
+`);
   });
 
   test('the sleep pod shares the service account and environment of the s3 ls pod', () => {
