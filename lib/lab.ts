@@ -7,6 +7,7 @@ import { LabConfig } from './lab-config';
 import { IrsaStack } from './irsa-stack';
 import { NodeRoleStack } from './node-role-stack';
 import { PodIdentityStack } from './pod-identity-stack';
+import { SecretInjectedStack } from './secret-injected-stack';
 import { ScenarioId, scenario } from './scenarios';
 
 /** The lab's stacks, by role. */
@@ -30,6 +31,7 @@ export async function buildLab(app: App, config: LabConfig, account?: string): P
       nodeRoleS3Access: config.nodeRoleS3Access,
       imds: config.imds,
     }),
+    new SecretInjectedStack(app, scenario(ScenarioId.SECRET_INJECTED).stackName, { env, image: config.awsCliImage }),
     new IrsaStack(app, scenario(ScenarioId.IRSA).stackName, { env, image: config.awsCliImage }),
     new PodIdentityStack(app, scenario(ScenarioId.POD_IDENTITY).stackName, { env, image: config.awsCliImage }),
   ];
