@@ -1,20 +1,15 @@
-import { CfnJson, CfnResource, Fn, Stack, StackProps } from 'aws-cdk-lib';
+import { CfnJson, CfnResource, Fn, Stack } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { IRSA_ROLE_ANNOTATION } from './charts/identity-chart';
 import { importLabCluster } from './cluster-contract';
-import { LabScenario } from './lab-scenario';
+import { LabScenario, ScenarioStackProps } from './lab-scenario';
 import { acknowledgeListAllMyBuckets, listAllMyBuckets } from './private/nag';
 import { ScenarioId, scenario } from './scenarios';
 
 /** The audience STS requires in an IRSA token: the OIDC provider's client id. */
 export const STS_AUDIENCE = 'sts.amazonaws.com';
-
-export interface IrsaStackProps extends StackProps {
-  /** The `amazon/aws-cli` image the pods run. */
-  readonly image: string;
-}
 
 /**
  * Steps 6 to 8 of the post, IAM Roles for Service Accounts, built as the post
@@ -26,7 +21,7 @@ export class IrsaStack extends Stack {
   /** The role the `irsa` service account's pods assume. */
   readonly role: iam.Role;
 
-  constructor(scope: Construct, id: string, props: IrsaStackProps) {
+  constructor(scope: Construct, id: string, props: ScenarioStackProps) {
     super(scope, id, props);
     const lab = importLabCluster(this);
     const irsa = scenario(ScenarioId.IRSA);

@@ -1,3 +1,4 @@
+import { StackProps } from 'aws-cdk-lib';
 import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import * as cdk8s from 'cdk8s';
 import { Construct, IDependable } from 'constructs';
@@ -5,6 +6,12 @@ import { IEnvVar } from 'kubernetes-models/v1';
 import { IdentityChart } from './charts/identity-chart';
 import { WorkloadChart } from './charts/workload-chart';
 import { Scenario } from './scenarios';
+
+/** What every scenario stack needs besides its environment. */
+export interface ScenarioStackProps extends StackProps {
+  /** The `amazon/aws-cli` image the scenario's pods run; its SDK must support every credential mode shown. */
+  readonly image: string;
+}
 
 export interface LabScenarioProps {
   /** The cluster to apply the manifests to. */

@@ -1,9 +1,9 @@
-import { Stack, StackProps } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { importLabCluster } from './cluster-contract';
 import { ImdsMode } from './lab-config';
-import { LabScenario } from './lab-scenario';
+import { LabScenario, ScenarioStackProps } from './lab-scenario';
 import { acknowledgeListAllMyBuckets, listAllMyBuckets } from './private/nag';
 import { ScenarioId, scenario } from './scenarios';
 
@@ -13,9 +13,7 @@ export const LEGACY_TOKEN_SECRET = 'legacy-default-token';
 /** Template metadata key recording the toggles this deploy expects, for `lab verify` and `lab doctor`. */
 export const TOGGLES_METADATA_KEY = 'eks-oidc-demo:toggles';
 
-export interface NodeRoleStackProps extends StackProps {
-  /** The `amazon/aws-cli` image the pods run. */
-  readonly image: string;
+export interface NodeRoleStackProps extends ScenarioStackProps {
   /**
    * Grant `s3:ListAllMyBuckets` to the node role, to show that every pod on
    * the node then gets it.

@@ -1,19 +1,14 @@
-import { Stack, StackProps } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import * as eks from 'aws-cdk-lib/aws-eks';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { LAB_CLUSTER, importLabCluster } from './cluster-contract';
-import { LabScenario } from './lab-scenario';
+import { LabScenario, ScenarioStackProps } from './lab-scenario';
 import { acknowledgeListAllMyBuckets, listAllMyBuckets } from './private/nag';
 import { ScenarioId, scenario } from './scenarios';
 
 /** The service principal of the EKS Pod Identity agent's credential exchange. */
 export const POD_IDENTITY_PRINCIPAL = 'pods.eks.amazonaws.com';
-
-export interface PodIdentityStackProps extends StackProps {
-  /** The `amazon/aws-cli` image the pods run; its SDK must support Pod Identity. */
-  readonly image: string;
-}
 
 /**
  * EKS Pod Identity, the successor to IRSA: no OIDC provider and no annotation.
@@ -25,7 +20,7 @@ export class PodIdentityStack extends Stack {
   /** The role the `pod-identity` service account's pods get. */
   readonly role: iam.Role;
 
-  constructor(scope: Construct, id: string, props: PodIdentityStackProps) {
+  constructor(scope: Construct, id: string, props: ScenarioStackProps) {
     super(scope, id, props);
     const lab = importLabCluster(this);
     const podIdentity = scenario(ScenarioId.POD_IDENTITY);

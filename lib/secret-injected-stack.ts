@@ -1,10 +1,10 @@
-import { CfnOutput, RemovalPolicy, SecretValue, Stack, StackProps } from 'aws-cdk-lib';
+import { CfnOutput, RemovalPolicy, SecretValue, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { IEnvVar } from 'kubernetes-models/v1';
 import { LAB_CLUSTER, importLabCluster } from './cluster-contract';
-import { LabScenario } from './lab-scenario';
+import { LabScenario, ScenarioStackProps } from './lab-scenario';
 import { acknowledgeListAllMyBuckets, acknowledgeNag, listAllMyBuckets } from './private/nag';
 import { ScenarioId, scenario } from './scenarios';
 import { SecretWriter } from './secret-writer';
@@ -18,18 +18,13 @@ export enum StaticKeyVariable {
   SECRET_ACCESS_KEY = 'AWS_SECRET_ACCESS_KEY',
 }
 
-export interface SecretInjectedStackProps extends StackProps {
-  /** The `amazon/aws-cli` image the pods run. */
-  readonly image: string;
-}
-
 /**
  * The second tempting fix: an IAM user's access key, injected into the pods
  * from a Kubernetes Secret. The pods can list buckets, but the key never
  * expires and nothing rotates it.
  */
 export class SecretInjectedStack extends Stack {
-  constructor(scope: Construct, id: string, props: SecretInjectedStackProps) {
+  constructor(scope: Construct, id: string, props: ScenarioStackProps) {
     super(scope, id, props);
     const lab = importLabCluster(this);
     const ids = scenario(ScenarioId.SECRET_INJECTED);
