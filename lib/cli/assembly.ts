@@ -1,0 +1,188 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { LAB_CLUSTER } from '../cluster-contract';
+import { parseLabConfig } from '../lab-config';
+import { LabToggles, ScenarioId, scenario } from '../scenarios';
+import { ExitCode, LabError, firstLine } from './errors';
+import { CfnResource, IntrinsicResolver, referencedLogicalIds } from './private/intrinsics';
+
+export { CfnResource, PLACEHOLDER_ISSUER } from './private/intrinsics';
+
+/** Where `cdk synth` writes the cloud assembly unless told otherwise. */
+export const DEFAULT_ASSEMBLY_DIR = 'cdk.out';
+
+/**
+ * The template metadata key under which the node-role stack records the toggles it was synthesized with.
+ * @see NodeRoleStack
+ */
+export const TOGGLES_METADATA_KEY = `${LAB_CLUSTER.name}:toggles`;
+
+/** The CloudFormation type CDK uses for a manifest applied through the kubectl provider. */
+export const KUBERNETES_RESOURCE_TYPE = 'Custom::AWSCDK-EKS-KubernetesResource';
+
+/** A synthesized CloudFormation template. */
+export interface CfnTemplate {
+  readonly Resources?: Record<string, CfnResource>;
+  readonly Metadata?: Record<string, unknown>;
+}
+
+/** A Kubernetes object as a manifest resource applies it. */
+export interface KubeObject {
+  readonly apiVersion?: string;
+  readonly kind?: string;
+  readonly metadata?: {
+    readonly name?: string;
+    readonly namespace?: string;
+    readonly annotations?: Record<string, string>;
+  };
+  readonly [key: string]: unknown;
+}
+
+/** One `Custom::AWSCDK-EKS-KubernetesResource` and the objects its manifest holds. */
+export interface ManifestResource {
+  readonly logicalId: string;
+  readonly objects: readonly KubeObject[];
+}
+
+/** One stack's template, with the reading helpers the offline commands share. */
+export class StackTemplate {
+  readonly resolver: IntrinsicResolver;
+
+  constructor(
+    readonly stackName: string,
+    readonly template: CfnTemplate,
+  ) {
+    this.resolver = new IntrinsicResolver(template.Resources ?? {});
+  }
+
+  get resources(): Readonly<Record<string, CfnResource>> {
+    return this.template.Resources ?? {};
+  }
+
+  /** The resources of one type, with their logical ids. */
+  resourcesOfType(type: string): { logicalId: string; resource: CfnResource }[] {
+    return Object.entries(this.resources)
+      .filter(([, resource]) => resource.Type === type)
+      .map(([logicalId, resource]) => ({ logicalId, resource }));
+  }
+
+  /** A property of a resource, with intrinsics resolved. */
+  property(resource: CfnResource, name: string): unknown {
+    return this.resolver.resolve(resource.Properties?.[name]);
+  }
+
+  /** The Kubernetes manifests of the stack, parsed. */
+  manifests(): ManifestResource[] {
+    return this.resourcesOfType(KUBERNETES_RESOURCE_TYPE).map(({ logicalId, resource }) => {
+      const manifest = this.property(resource, 'Manifest');
+      let objects: KubeObject[] = [];
+      if (typeof manifest === 'string') {
+        try {
+          objects = JSON.parse(manifest) as KubeObject[];
+        } catch (err) {
+          throw new LabError(`The manifest of ${this.stackName}/${logicalId} is not JSON (${firstLine(err)}). Re-run \`npx cdk synth --quiet\`.`);
+        }
+      }
+      return { logicalId, objects };
+    });
+  }
+
+  /** The resources `logicalId` names directly: `DependsOn` and the targets of `Ref`/`Fn::GetAtt`. */
+  directDependencies(logicalId: string): Set<string> {
+    const resource = this.resources[logicalId];
+    if (!resource) return new Set();
+    const deps = referencedLogicalIds(resource.Properties);
+    const explicit = resource.DependsOn === undefined ? [] : ([] as string[]).concat(resource.DependsOn);
+    for (const dep of explicit) deps.add(dep);
+    return deps;
+  }
+
+  /** Whether CloudFormation creates `to` before `from`, directly or through other resources. */
+  dependsOn(from: string, to: string): boolean {
+    const seen = new Set<string>();
+    const queue = [...this.directDependencies(from)];
+    while (queue.length > 0) {
+      const next = queue.shift()!;
+      if (next === to) return true;
+      if (seen.has(next)) continue;
+      seen.add(next);
+      queue.push(...this.directDependencies(next));
+    }
+    return false;
+  }
+}
+
+/** The cloud assembly `cdk synth` wrote: every stack's template, by stack name. */
+export class LabAssembly {
+  /** Reads `manifest.json` and the templates it lists. */
+  static read(dir: string): LabAssembly {
+    const manifestPath = join(dir, 'manifest.json');
+    if (!existsSync(manifestPath)) {
+      throw new LabError(`No cloud assembly in ${dir}. Run \`npx cdk synth --quiet\` (with the same -c options you deploy with), or pass --assembly DIR.`);
+    }
+    let manifest: { artifacts?: Record<string, { type?: string; displayName?: string; properties?: { templateFile?: string; stackName?: string } }> };
+    try {
+      manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
+    } catch (err) {
+      throw new LabError(`${manifestPath} is not a cloud assembly manifest (${firstLine(err)}). Run \`npx cdk synth --quiet\` again.`);
+    }
+    const stacks = new Map<string, StackTemplate>();
+    for (const [id, artifact] of Object.entries(manifest.artifacts ?? {})) {
+      if (artifact.type !== 'aws:cloudformation:stack' || !artifact.properties?.templateFile) continue;
+      const name = artifact.properties.stackName ?? id;
+      const templatePath = join(dir, artifact.properties.templateFile);
+      try {
+        stacks.set(name, new StackTemplate(name, JSON.parse(readFileSync(templatePath, 'utf8')) as CfnTemplate));
+      } catch (err) {
+        throw new LabError(`Cannot read ${templatePath} (${firstLine(err)}). Run \`npx cdk synth --quiet\` again.`);
+      }
+    }
+    return new LabAssembly(dir, stacks);
+  }
+
+  constructor(
+    readonly dir: string,
+    private readonly byName: ReadonlyMap<string, StackTemplate>,
+  ) {}
+
+  /** Every stack, in manifest order. */
+  get stacks(): StackTemplate[] {
+    return [...this.byName.values()];
+  }
+
+  stack(name: string): StackTemplate | undefined {
+    return this.byName.get(name);
+  }
+
+  /** The cluster stack. */
+  get clusterStack(): StackTemplate | undefined {
+    return this.stack(LAB_CLUSTER.name);
+  }
+
+  /** The stack that deploys a scenario, if it was synthesized. */
+  scenarioStack(id: ScenarioId): StackTemplate | undefined {
+    return this.stack(scenario(id).stackName);
+  }
+
+  /**
+   * The toggles the node-role stack was synthesized with, from its template metadata.
+   * @returns undefined when the node-role stack is not in the assembly
+   */
+  toggles(): LabToggles | undefined {
+    const stack = this.scenarioStack(ScenarioId.NODE_ROLE);
+    if (!stack) return undefined;
+    const recorded = stack.template.Metadata?.[TOGGLES_METADATA_KEY];
+    if (recorded === null || typeof recorded !== 'object') {
+      throw new LabError(
+        `The ${stack.stackName} template in ${this.dir} has no '${TOGGLES_METADATA_KEY}' metadata. Re-run \`npx cdk synth --quiet\` with the current lab.`,
+        ExitCode.CANNOT_CHECK,
+      );
+    }
+    try {
+      const config = parseLabConfig((key) => (recorded as Record<string, unknown>)[key]);
+      return { imds: config.imds, nodeRoleS3Access: config.nodeRoleS3Access };
+    } catch (err) {
+      throw new LabError(`The toggles recorded in ${stack.stackName} are invalid: ${firstLine(err)}`);
+    }
+  }
+}

@@ -1,0 +1,213 @@
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import { Writable } from 'node:stream';
+import { ApiException, CoreV1Api, Exec, KubeConfig, V1Pod, V1Secret, V1ServiceAccount, V1Status } from '@kubernetes/client-node';
+import { LAB_CLUSTER } from '../cluster-contract';
+import { ExitCode, LabError, firstLine } from './errors';
+
+/** The command that writes a kubeconfig for the lab's cluster. */
+export const UPDATE_KUBECONFIG = `aws eks update-kubeconfig --name ${LAB_CLUSTER.name} --region ${LAB_CLUSTER.region}`;
+
+/** What a command run in a pod printed, and how it ended. */
+export interface ExecResult {
+  readonly stdout: string;
+  readonly stderr: string;
+  /**
+   * The command's exit code.
+   * @default - unknown: the connection ended without a status
+   */
+  readonly exitCode?: number;
+}
+
+export interface LabKubeOptions {
+  /**
+   * How long one API call may take.
+   * @default 15000
+   */
+  readonly requestTimeoutMs?: number;
+}
+
+/**
+ * Loads the kubeconfig `aws eks update-kubeconfig` writes and picks the lab's context.
+ * Throws a one-line LabError when there is none, so the CLI never falls back to localhost.
+ */
+export function loadLabKubeConfig(env: NodeJS.ProcessEnv): KubeConfig {
+  const paths = env.KUBECONFIG ? env.KUBECONFIG.split(delimiter).filter(Boolean) : [join(env.HOME ?? homedir(), '.kube', 'config')];
+  const path = paths.find((candidate) => existsSync(candidate));
+  if (!path) throw new LabError(`No kubeconfig found (looked at ${paths.join(', ')}). Run \`${UPDATE_KUBECONFIG}\`, then retry.`);
+  const kubeConfig = new KubeConfig();
+  try {
+    kubeConfig.loadFromFile(path);
+  } catch (err) {
+    throw new LabError(`The kubeconfig ${path} is invalid (${firstLine(err)}). Run \`${UPDATE_KUBECONFIG}\`, then retry.`);
+  }
+  const isLab = (name: string | undefined) => name !== undefined && (name === LAB_CLUSTER.name || name.endsWith(`/${LAB_CLUSTER.name}`));
+  const contexts = kubeConfig.getContexts();
+  const current = contexts.find((context) => context.name === kubeConfig.getCurrentContext());
+  const chosen = [current, ...contexts].find((context) => context && (isLab(context.name) || isLab(context.cluster)));
+  if (!chosen) {
+    throw new LabError(
+      `The kubeconfig ${path} has no context for the ${LAB_CLUSTER.name} cluster${current ? ` (current: ${current.name})` : ''}. Run \`${UPDATE_KUBECONFIG}\`, then retry.`,
+    );
+  }
+  kubeConfig.setCurrentContext(chosen.name);
+  if (!kubeConfig.getCurrentCluster()?.server) {
+    throw new LabError(`The kubeconfig context ${chosen.name} has no cluster server. Run \`${UPDATE_KUBECONFIG}\`, then retry.`);
+  }
+  return kubeConfig;
+}
+
+/** The few Kubernetes calls the lab CLI makes, with errors turned into one-line messages. */
+export class LabKube {
+  private readonly core: CoreV1Api;
+  private readonly timeoutMs: number;
+
+  constructor(
+    readonly kubeConfig: KubeConfig,
+    options: LabKubeOptions = {},
+  ) {
+    this.core = kubeConfig.makeApiClient(CoreV1Api);
+    this.timeoutMs = options.requestTimeoutMs ?? 15000;
+  }
+
+  /** The cluster's API server URL. */
+  get server(): string {
+    return this.kubeConfig.getCurrentCluster()?.server ?? '?';
+  }
+
+  /** @returns undefined if the pod does not exist */
+  readPod(namespace: string, name: string): Promise<V1Pod | undefined> {
+    return this.orUndefined(this.call(`read pod ${namespace}/${name}`, () => this.core.readNamespacedPod({ namespace, name })));
+  }
+
+  podLog(namespace: string, name: string, tailLines: number): Promise<string> {
+    return this.call(`read the log of ${namespace}/${name}`, () => this.core.readNamespacedPodLog({ namespace, name, tailLines }));
+  }
+
+  async deletePod(namespace: string, name: string): Promise<void> {
+    await this.call(`delete pod ${namespace}/${name}`, () => this.core.deleteNamespacedPod({ namespace, name }));
+  }
+
+  createPod(namespace: string, pod: V1Pod): Promise<V1Pod> {
+    return this.call(`create pod ${namespace}/${pod.metadata?.name}`, () => this.core.createNamespacedPod({ namespace, body: pod }));
+  }
+
+  /** @returns undefined if the Secret does not exist */
+  readSecret(namespace: string, name: string): Promise<V1Secret | undefined> {
+    return this.orUndefined(this.call(`read secret ${namespace}/${name}`, () => this.core.readNamespacedSecret({ namespace, name })));
+  }
+
+  /** @returns undefined if the service account does not exist */
+  readServiceAccount(namespace: string, name: string): Promise<V1ServiceAccount | undefined> {
+    return this.orUndefined(this.call(`read service account ${namespace}/${name}`, () => this.core.readNamespacedServiceAccount({ namespace, name })));
+  }
+
+  /** Runs a command in a container, like `kubectl exec`, and collects what it prints. */
+  async exec(namespace: string, pod: string, container: string, command: string[], timeoutMs = 60000): Promise<ExecResult> {
+    const stdout: Buffer[] = [];
+    const stderr: Buffer[] = [];
+    let status: V1Status | undefined;
+    const socket = await this.call(`exec in ${namespace}/${pod}`, () =>
+      new Exec(this.kubeConfig).exec(namespace, pod, container, command, collector(stdout), collector(stderr), null, false, (s) => {
+        status = s;
+      }),
+    );
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        socket.terminate();
+        reject(new LabError(`\`${command.join(' ')}\` in ${namespace}/${pod} did not finish within ${timeoutMs / 1000}s.`, ExitCode.CHECK_FAILED));
+      }, timeoutMs);
+      socket.on('close', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+    return { stdout: Buffer.concat(stdout).toString('utf8'), stderr: Buffer.concat(stderr).toString('utf8'), exitCode: exitCodeOf(status) };
+  }
+
+  private async orUndefined<T>(request: Promise<T>): Promise<T | undefined> {
+    try {
+      return await request;
+    } catch (err) {
+      if (err instanceof NotFound) return undefined;
+      throw err;
+    }
+  }
+
+  private async call<T>(what: string, request: () => Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new LabError(`The Kubernetes API at ${this.server} did not answer within ${this.timeoutMs / 1000}s (${what}). Is the cluster up? Check \`kubectl get nodes\`, then retry.`)),
+        this.timeoutMs,
+      );
+    });
+    try {
+      return await Promise.race([request(), timeout]);
+    } catch (err) {
+      throw this.describe(err, what);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private describe(err: unknown, what: string): Error {
+    if (err instanceof LabError) return err;
+    const context = this.kubeConfig.getCurrentContext();
+    if (err instanceof ApiException) {
+      const code = err.code;
+      if (code === 404) return new NotFound(what);
+      const reason = apiMessage(err.body);
+      if (code === 401) {
+        return new LabError(`The cluster rejected the credentials of kubeconfig context ${context} (401 Unauthorized). Run \`${UPDATE_KUBECONFIG}\` as an identity with a cluster access entry, then retry.`);
+      }
+      if (code === 403) return new LabError(`The cluster forbids this (${what}): ${reason}. Use an identity with cluster-admin access, then retry.`);
+      return new LabError(`The Kubernetes API answered ${code} to ${what}: ${reason}`, ExitCode.CHECK_FAILED);
+    }
+    const code = (err as { code?: string }).code ?? (err as { cause?: { code?: string } }).cause?.code;
+    if (typeof code === 'string' && /^(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|ECONNRESET|EHOSTUNREACH|ENETUNREACH)$/.test(code)) {
+      return new LabError(`Cannot reach the Kubernetes API at ${this.server} (${code}). Is the cluster deployed (\`npx cdk deploy --all\`)? Then run \`${UPDATE_KUBECONFIG}\` and retry.`);
+    }
+    const message = firstLine(err);
+    if (/get-token|exec|ENOENT|credential/i.test(message)) {
+      return new LabError(`The kubeconfig's credential command failed (${message}). Install the AWS CLI and configure credentials, run \`${UPDATE_KUBECONFIG}\`, then retry.`);
+    }
+    return new LabError(`Kubernetes call failed (${what}): ${message}`);
+  }
+}
+
+/** A 404, which the read methods turn into `undefined`. */
+class NotFound extends LabError {
+  constructor(what: string) {
+    super(`Not found (${what}).`, ExitCode.CHECK_FAILED);
+  }
+}
+
+function collector(chunks: Buffer[]): Writable {
+  return new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      chunks.push(Buffer.from(chunk));
+      callback();
+    },
+  });
+}
+
+function apiMessage(body: unknown): string {
+  if (typeof body === 'string') {
+    try {
+      return (JSON.parse(body) as { message?: string }).message ?? body;
+    } catch {
+      return body.split('\n')[0];
+    }
+  }
+  return (body as { message?: string } | undefined)?.message ?? 'no message';
+}
+
+/** Reads the exit code out of the status the exec channel sends last. */
+export function exitCodeOf(status: V1Status | undefined): number | undefined {
+  if (!status) return undefined;
+  if (status.status === 'Success') return 0;
+  const cause = status.details?.causes?.find((c) => c.reason === 'ExitCode');
+  return cause?.message !== undefined ? Number(cause.message) : undefined;
+}

@@ -1,0 +1,172 @@
+import { StackStatus, paginateListStacks } from '@aws-sdk/client-cloudformation';
+import { paginateDescribeLogGroups } from '@aws-sdk/client-cloudwatch-logs';
+import { Filter, paginateDescribeNetworkInterfaces, paginateDescribeSecurityGroups, paginateDescribeVpcs } from '@aws-sdk/client-ec2';
+import { DescribeClusterCommand, paginateListClusters } from '@aws-sdk/client-eks';
+import { GetOpenIDConnectProviderCommand, ListOpenIDConnectProvidersCommand, paginateListRoles, paginateListUsers } from '@aws-sdk/client-iam';
+import { FilterNameStringType, paginateListSecrets } from '@aws-sdk/client-secrets-manager';
+import { LAB_CLUSTER } from '../cluster-contract';
+import { AwsClients } from './aws-clients';
+import { ExitCode } from './errors';
+import { Output, mark } from './output';
+
+/** What kind of thing was left behind. */
+export enum LeftoverKind {
+  STACK = 'CloudFormation stack',
+  EKS_CLUSTER = 'EKS cluster',
+  OIDC_PROVIDER = 'IAM OIDC provider',
+  IAM_ROLE = 'IAM role',
+  IAM_USER = 'IAM user',
+  VPC = 'VPC',
+  NETWORK_INTERFACE = 'network interface',
+  SECURITY_GROUP = 'security group',
+  SECRET = 'Secrets Manager secret',
+  LOG_GROUP = 'CloudWatch log group',
+}
+
+/** One thing of the lab still in the account. */
+export interface Leftover {
+  readonly kind: LeftoverKind;
+  readonly id: string;
+  /** Why it counts as the lab's, and its state. */
+  readonly detail: string;
+}
+
+const PREFIX = LAB_CLUSTER.name;
+const REGION = LAB_CLUSTER.region;
+
+/** Lists what of the lab is still in the account; every list is paginated. */
+export async function findLeftovers(aws: AwsClients): Promise<Leftover[]> {
+  const found: Leftover[][] = await Promise.all([stacks(aws), clustersAndProviders(aws), iamIdentities(aws), network(aws), secrets(aws), logGroups(aws)]);
+  return found.flat();
+}
+
+async function stacks(aws: AwsClients): Promise<Leftover[]> {
+  const live = Object.values(StackStatus).filter((status) => status !== StackStatus.DELETE_COMPLETE);
+  const out: Leftover[] = [];
+  for await (const page of paginateListStacks({ client: aws.cloudFormation }, { StackStatusFilter: live })) {
+    for (const stack of page.StackSummaries ?? []) {
+      if (stack.StackName?.startsWith(PREFIX)) out.push({ kind: LeftoverKind.STACK, id: stack.StackName, detail: stack.StackStatus ?? '?' });
+    }
+  }
+  return out;
+}
+
+async function clustersAndProviders(aws: AwsClients): Promise<Leftover[]> {
+  const out: Leftover[] = [];
+  const issuers = new Set<string>();
+  for await (const page of paginateListClusters({ client: aws.eks }, {})) {
+    for (const name of page.clusters ?? []) {
+      const { cluster } = await aws.eks.send(new DescribeClusterCommand({ name }));
+      const issuer = cluster?.identity?.oidc?.issuer;
+      if (issuer) issuers.add(issuer.replace(/^https:\/\//, ''));
+      if (name === PREFIX) out.push({ kind: LeftoverKind.EKS_CLUSTER, id: name, detail: cluster?.status ?? '?' });
+    }
+  }
+  // ListOpenIDConnectProviders returns every provider in one page.
+  const { OpenIDConnectProviderList: providers = [] } = await aws.iam.send(new ListOpenIDConnectProvidersCommand({}));
+  for (const { Arn: arn } of providers) {
+    const hostPath = arn?.split(':oidc-provider/')[1];
+    if (!arn || !hostPath?.startsWith(`oidc.eks.${REGION}.amazonaws.com/id/`)) continue;
+    const provider = await aws.iam.send(new GetOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: arn }));
+    const tagged = (provider.Tags ?? []).some((tag) => tag.Key?.includes(PREFIX) || tag.Value?.includes(PREFIX));
+    if (tagged) out.push({ kind: LeftoverKind.OIDC_PROVIDER, id: arn, detail: `tagged ${PREFIX}` });
+    else if (!issuers.has(hostPath)) out.push({ kind: LeftoverKind.OIDC_PROVIDER, id: arn, detail: `no cluster in ${REGION} has this issuer any more (orphaned; check it was the lab's)` });
+  }
+  return out;
+}
+
+async function iamIdentities(aws: AwsClients): Promise<Leftover[]> {
+  const out: Leftover[] = [];
+  for await (const page of paginateListRoles({ client: aws.iam }, {})) {
+    for (const role of page.Roles ?? []) {
+      if (role.RoleName?.startsWith(PREFIX)) out.push({ kind: LeftoverKind.IAM_ROLE, id: role.RoleName, detail: role.Arn ?? '' });
+    }
+  }
+  for await (const page of paginateListUsers({ client: aws.iam }, {})) {
+    for (const user of page.Users ?? []) {
+      if (user.UserName?.startsWith(PREFIX)) out.push({ kind: LeftoverKind.IAM_USER, id: user.UserName, detail: `${user.Arn ?? ''} (its access keys never expire)` });
+    }
+  }
+  return out;
+}
+
+async function network(aws: AwsClients): Promise<Leftover[]> {
+  const out: Leftover[] = [];
+  const vpcIds = new Set<string>();
+  const vpcFilters: Filter[][] = [
+    [{ Name: 'tag:Name', Values: [`*${PREFIX}*`] }],
+    [{ Name: 'tag:aws:cloudformation:stack-name', Values: [PREFIX] }],
+  ];
+  for (const Filters of vpcFilters) {
+    for await (const page of paginateDescribeVpcs({ client: aws.ec2 }, { Filters })) {
+      for (const vpc of page.Vpcs ?? []) if (vpc.VpcId) vpcIds.add(vpc.VpcId);
+    }
+  }
+  for (const id of vpcIds) out.push({ kind: LeftoverKind.VPC, id, detail: `tagged ${PREFIX}` });
+
+  const interfaces = new Map<string, string>();
+  const groups = new Map<string, string>();
+  const byVpc: Filter[][] = vpcIds.size > 0 ? [[{ Name: 'vpc-id', Values: [...vpcIds] }]] : [];
+  // The VPC CNI and EKS tag what they create with the cluster's name, even outside the lab VPC.
+  for (const Filters of [...byVpc, [{ Name: 'tag:cluster.k8s.amazonaws.com/name', Values: [PREFIX] }]]) {
+    for await (const page of paginateDescribeNetworkInterfaces({ client: aws.ec2 }, { Filters })) {
+      for (const eni of page.NetworkInterfaces ?? []) {
+        if (eni.NetworkInterfaceId) interfaces.set(eni.NetworkInterfaceId, `${eni.Status ?? '?'}${eni.Description ? `, ${eni.Description}` : ''}`);
+      }
+    }
+  }
+  for (const Filters of [...byVpc, [{ Name: 'tag:aws:eks:cluster-name', Values: [PREFIX] }]]) {
+    for await (const page of paginateDescribeSecurityGroups({ client: aws.ec2 }, { Filters })) {
+      for (const group of page.SecurityGroups ?? []) {
+        // The default group goes with its VPC.
+        if (group.GroupId && group.GroupName !== 'default') groups.set(group.GroupId, `${group.GroupName ?? ''} in ${group.VpcId ?? '?'}`);
+      }
+    }
+  }
+  for (const [id, detail] of interfaces) out.push({ kind: LeftoverKind.NETWORK_INTERFACE, id, detail });
+  for (const [id, detail] of groups) out.push({ kind: LeftoverKind.SECURITY_GROUP, id, detail });
+  return out;
+}
+
+async function secrets(aws: AwsClients): Promise<Leftover[]> {
+  const found = new Map<string, string>();
+  for (const Key of [FilterNameStringType.name, FilterNameStringType.tag_value]) {
+    const pages = paginateListSecrets({ client: aws.secretsManager }, { Filters: [{ Key, Values: [PREFIX] }], IncludePlannedDeletion: true });
+    for await (const page of pages) {
+      for (const secret of page.SecretList ?? []) {
+        if (!secret.Name) continue;
+        // A secret waiting for deletion still blocks a new one of the same name.
+        found.set(secret.Name, secret.DeletedDate ? `scheduled for deletion (${secret.DeletedDate.toISOString()}); a redeploy with this name fails until then` : secret.ARN ?? '');
+      }
+    }
+  }
+  return [...found].map(([id, detail]) => ({ kind: LeftoverKind.SECRET, id, detail }));
+}
+
+async function logGroups(aws: AwsClients): Promise<Leftover[]> {
+  const out: Leftover[] = [];
+  for (const prefix of [`/aws/eks/${PREFIX}/`, `/aws/lambda/${PREFIX}`]) {
+    for await (const page of paginateDescribeLogGroups({ client: aws.logs }, { logGroupNamePrefix: prefix })) {
+      for (const group of page.logGroups ?? []) {
+        if (group.logGroupName) out.push({ kind: LeftoverKind.LOG_GROUP, id: group.logGroupName, detail: `${group.storedBytes ?? 0} bytes stored` });
+      }
+    }
+  }
+  return out;
+}
+
+/** `lab leftovers`: after `cdk destroy --all`, fails if anything of the lab is still there. */
+export async function runLeftovers(deps: { aws: AwsClients; out: Output }): Promise<ExitCode> {
+  const { aws, out } = deps;
+  const progress = out.progress(`Looking for what is left of ${PREFIX} in ${REGION} and IAM`);
+  const leftovers = await findLeftovers(aws);
+  progress.stop();
+  out.result({ region: REGION, leftovers, ok: leftovers.length === 0 });
+  if (leftovers.length === 0) {
+    out.say(`${mark(true)} Nothing of ${PREFIX} is left in ${REGION} (stacks, cluster, OIDC providers, IAM roles and users, VPC, ENIs, security groups, secrets, log groups).`);
+    return ExitCode.OK;
+  }
+  out.table(['kind', 'id', 'detail'], leftovers.map((l) => [l.kind, l.id, l.detail]));
+  out.say(`${mark(false)} ${leftovers.length} thing(s) of ${PREFIX} are still in the account. Run \`npx cdk destroy --all\` again, then delete what remains by hand.`);
+  return ExitCode.CHECK_FAILED;
+}

@@ -1,0 +1,54 @@
+import { LAB_CLUSTER } from '../../cluster-contract';
+import { CallerKind } from '../../scenarios';
+import { ExecResult } from '../kube';
+
+/** What the SDK prints when its whole chain found nothing. */
+export const NO_CREDENTIALS_SIGNATURE = 'Unable to locate credentials';
+
+/** The identity a pod's `aws sts get-caller-identity` reported. */
+export interface ObservedCaller {
+  /**
+   * The kind of caller.
+   * @default - unknown: the command failed in another way, or the ARN matches no known pattern
+   */
+  readonly kind?: CallerKind;
+  /**
+   * The caller's ARN.
+   * @default - none: no identity was returned
+   */
+  readonly arn?: string;
+  /** What the command printed, shortened, when it returned no identity. */
+  readonly detail?: string;
+}
+
+/**
+ * Classifies a caller ARN the way CloudTrail's `userIdentity` reads:
+ * the session name tells how the role was assumed.
+ */
+export function classifyCallerArn(arn: string): CallerKind | undefined {
+  if (/^arn:aws[\w-]*:iam::\d{12}:user\//.test(arn)) return CallerKind.IAM_USER;
+  const assumed = /^arn:aws[\w-]*:sts::\d{12}:assumed-role\/([^/]+)\/(.+)$/.exec(arn);
+  if (!assumed) return undefined;
+  const [, role, session] = assumed;
+  // EC2 names the node role's session after the instance: `i-0123…`.
+  if (/^i-[0-9a-f]{8,17}$/.test(session) || /Node(Group|Instance)Role/i.test(role)) return CallerKind.NODE_ROLE;
+  // The AWS CLI (botocore) and the JS SDK name web identity sessions this way.
+  if (/^(botocore-session|aws-sdk-js-session)-\d+$/.test(session)) return CallerKind.WEB_IDENTITY_ROLE;
+  // EKS Auth names Pod Identity sessions `eks-<cluster>-<pod>-<uuid>`.
+  if (session.startsWith(`eks-${LAB_CLUSTER.name}-`)) return CallerKind.POD_IDENTITY_ROLE;
+  return undefined;
+}
+
+/** Reads the result of `aws sts get-caller-identity --output json` run in a pod. */
+export function callerFromExec(result: ExecResult): ObservedCaller {
+  const printed = `${result.stdout}\n${result.stderr}`;
+  if (printed.includes(NO_CREDENTIALS_SIGNATURE)) return { kind: CallerKind.NONE, detail: NO_CREDENTIALS_SIGNATURE };
+  try {
+    const arn = (JSON.parse(result.stdout) as { Arn?: string }).Arn;
+    if (arn) return { kind: classifyCallerArn(arn), arn };
+  } catch {
+    // Not JSON: an error message, shown as the detail.
+  }
+  const detail = printed.trim().split('\n').filter(Boolean).pop() ?? `exit ${result.exitCode ?? '?'}`;
+  return { detail: detail.length > 160 ? `${detail.slice(0, 157)}...` : detail };
+}

@@ -1,0 +1,156 @@
+import { paginateDescribeInstances } from '@aws-sdk/client-ec2';
+import { DescribeAddonCommand, DescribeClusterCommand } from '@aws-sdk/client-eks';
+import { GetOpenIDConnectProviderCommand, ListOpenIDConnectProvidersCommand } from '@aws-sdk/client-iam';
+import { LAB_CLUSTER } from '../../cluster-contract';
+import { LabToggles, ScenarioId, scenario as scenarioById } from '../../scenarios';
+import { AwsClients } from '../aws-clients';
+import { firstLine } from '../errors';
+import { LabKube } from '../kube';
+import { CLUSTER_SCOPE, FindingList } from './findings';
+import {
+  EXPECTED_HOP_LIMIT,
+  IRSA_INJECTED_ENV,
+  IRSA_ROLE_ANNOTATION,
+  POD_IDENTITY_AGENT_ADDON,
+  POD_IDENTITY_INJECTED_ENV,
+  STS_AUDIENCE,
+  envNames,
+} from './kube-names';
+
+/** Which scenario stacks the assembly holds: the live checks only look for what is meant to be there. */
+export interface LiveScope {
+  readonly toggles?: LabToggles;
+  readonly scenarios: ReadonlySet<ScenarioId>;
+}
+
+/** Checks the deployed lab: IAM, EKS, EC2 and the cluster itself. */
+export async function liveChecks(aws: AwsClients, kube: LabKube, scope: LiveScope, findings: FindingList): Promise<void> {
+  let issuer: string | undefined;
+  try {
+    const { cluster } = await aws.eks.send(new DescribeClusterCommand({ name: LAB_CLUSTER.name }));
+    issuer = cluster?.identity?.oidc?.issuer;
+    findings.pass(CLUSTER_SCOPE, 'cluster', `${LAB_CLUSTER.name} is ${cluster?.status ?? '?'}, issuer ${issuer ?? 'none'}.`);
+  } catch (err) {
+    if ((err as { name?: string }).name !== 'ResourceNotFoundException') throw err;
+    findings.fail(CLUSTER_SCOPE, 'cluster', `No cluster ${LAB_CLUSTER.name} in ${LAB_CLUSTER.region}.`, 'Deploy the lab: `npx cdk deploy --all`.');
+    return;
+  }
+
+  if (scope.scenarios.has(ScenarioId.IRSA) && issuer) await checkOidcProvider(aws, issuer, findings);
+  if (scope.scenarios.has(ScenarioId.POD_IDENTITY)) await checkAgent(aws, findings);
+  if (scope.toggles) await checkNodeHopLimit(aws, scope.toggles, findings);
+  if (scope.scenarios.has(ScenarioId.IRSA)) await checkIrsaPods(kube, findings);
+  if (scope.scenarios.has(ScenarioId.POD_IDENTITY)) await checkPodIdentityPods(kube, findings);
+}
+
+async function checkOidcProvider(aws: AwsClients, issuer: string, findings: FindingList): Promise<void> {
+  const hostPath = issuer.replace(/^https:\/\//, '');
+  const { OpenIDConnectProviderList: providers = [] } = await aws.iam.send(new ListOpenIDConnectProvidersCommand({}));
+  const arn = providers.map((p) => p.Arn).find((candidate) => candidate?.endsWith(`:oidc-provider/${hostPath}`));
+  if (!arn) {
+    findings.fail(
+      ScenarioId.IRSA,
+      'OIDC provider in IAM',
+      `IAM has no OIDC provider for ${issuer}: STS answers "No OpenIDConnect provider found in your account".`,
+      'Deploy the irsa stack (`npx cdk deploy eks-oidc-demo-irsa`), which registers it.',
+    );
+    return;
+  }
+  const provider = await aws.iam.send(new GetOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: arn }));
+  if (!(provider.ClientIDList ?? []).includes(STS_AUDIENCE)) {
+    findings.fail(ScenarioId.IRSA, 'OIDC provider in IAM', `${arn} lists client ids [${(provider.ClientIDList ?? []).join(', ')}], not ${STS_AUDIENCE}.`, `Add client id ${STS_AUDIENCE} to the provider.`);
+  } else {
+    findings.pass(ScenarioId.IRSA, 'OIDC provider in IAM', `${arn} is registered with client id ${STS_AUDIENCE}.`);
+  }
+}
+
+async function checkAgent(aws: AwsClients, findings: FindingList): Promise<void> {
+  try {
+    const { addon } = await aws.eks.send(new DescribeAddonCommand({ clusterName: LAB_CLUSTER.name, addonName: POD_IDENTITY_AGENT_ADDON }));
+    if (addon?.status === 'ACTIVE') {
+      findings.pass(ScenarioId.POD_IDENTITY, 'agent add-on', `${POD_IDENTITY_AGENT_ADDON} ${addon.addonVersion ?? ''} is ACTIVE.`);
+    } else {
+      const issues = (addon?.health?.issues ?? []).map((issue) => `${issue.code}: ${issue.message}`).join('; ');
+      findings.fail(ScenarioId.POD_IDENTITY, 'agent add-on', `${POD_IDENTITY_AGENT_ADDON} is ${addon?.status ?? 'unknown'}${issues ? ` (${issues})` : ''}.`, 'Wait for it to settle, or check `aws eks describe-addon` and the agent pods in kube-system.');
+    }
+  } catch (err) {
+    if ((err as { name?: string }).name !== 'ResourceNotFoundException') throw err;
+    findings.fail(ScenarioId.POD_IDENTITY, 'agent add-on', `The cluster has no ${POD_IDENTITY_AGENT_ADDON} add-on.`, 'Deploy the cluster stack, which installs it (`npx cdk deploy eks-oidc-demo`).');
+  }
+}
+
+async function checkNodeHopLimit(aws: AwsClients, toggles: LabToggles, findings: FindingList): Promise<void> {
+  const expected = EXPECTED_HOP_LIMIT[toggles.imds];
+  const filters = [
+    { Name: 'tag:eks:cluster-name', Values: [LAB_CLUSTER.name] },
+    { Name: 'instance-state-name', Values: ['pending', 'running'] },
+  ];
+  let seen = 0;
+  for await (const page of paginateDescribeInstances({ client: aws.ec2 }, { Filters: filters })) {
+    for (const instance of (page.Reservations ?? []).flatMap((r) => r.Instances ?? [])) {
+      seen++;
+      const options = instance.MetadataOptions ?? {};
+      const id = instance.InstanceId ?? '?';
+      if (options.HttpTokens !== 'required') {
+        findings.fail(CLUSTER_SCOPE, 'node IMDS', `Node ${id} has HttpTokens ${options.HttpTokens ?? 'unset'}: IMDSv1 is open to every pod.`, 'Deploy the cluster stack with requireImdsv2; the node group then replaces the node.');
+      } else if (options.HttpPutResponseHopLimit !== expected) {
+        findings.fail(
+          CLUSTER_SCOPE,
+          'node IMDS',
+          `Node ${id} answers IMDS with hop limit ${options.HttpPutResponseHopLimit ?? 'unset'}, but imds=${toggles.imds} needs ${expected}.`,
+          `Deploy the cluster stack with -c imds=${toggles.imds} (\`npx cdk deploy --all -c imds=${toggles.imds}\`) and wait for the node to be replaced.`,
+        );
+      } else {
+        findings.pass(CLUSTER_SCOPE, 'node IMDS', `Node ${id}: HttpTokens required, hop limit ${expected}, as imds=${toggles.imds} expects.`);
+      }
+    }
+  }
+  if (seen === 0) findings.fail(CLUSTER_SCOPE, 'node IMDS', `No running instance tagged eks:cluster-name=${LAB_CLUSTER.name}.`, 'Check the node group in the EKS console; it should have one node.');
+}
+
+async function checkIrsaPods(kube: LabKube, findings: FindingList): Promise<void> {
+  const irsa = scenarioById(ScenarioId.IRSA);
+  const account = await kube.readServiceAccount(irsa.namespace, irsa.serviceAccount);
+  const roleArn = account?.metadata?.annotations?.[IRSA_ROLE_ANNOTATION];
+  if (!account) {
+    findings.fail(ScenarioId.IRSA, 'service account in cluster', `Service account ${irsa.namespace}/${irsa.serviceAccount} does not exist.`, 'Deploy the irsa stack.');
+  } else if (!roleArn || !/^arn:aws[\w-]*:iam::\d{12}:role\/.+/.test(roleArn)) {
+    findings.fail(ScenarioId.IRSA, 'service account in cluster', `Service account ${irsa.namespace}/${irsa.serviceAccount} has ${IRSA_ROLE_ANNOTATION} ${JSON.stringify(roleArn ?? null)}, not a role ARN.`, 'Redeploy the irsa stack, which sets the annotation.');
+  } else {
+    findings.pass(ScenarioId.IRSA, 'service account in cluster', `${irsa.namespace}/${irsa.serviceAccount} is annotated with ${roleArn}.`);
+  }
+  await checkInjected(kube, ScenarioId.IRSA, IRSA_INJECTED_ENV, 'the pod-identity webhook', findings);
+}
+
+async function checkPodIdentityPods(kube: LabKube, findings: FindingList): Promise<void> {
+  await checkInjected(kube, ScenarioId.POD_IDENTITY, POD_IDENTITY_INJECTED_ENV, 'the EKS Pod Identity webhook', findings);
+}
+
+async function checkInjected(kube: LabKube, id: ScenarioId, wanted: string[], webhook: string, findings: FindingList): Promise<void> {
+  const scenario = scenarioById(id);
+  for (const name of [scenario.s3LsPod, scenario.sleepPod].filter((n): n is string => n !== undefined)) {
+    let pod;
+    try {
+      pod = await kube.readPod(scenario.namespace, name);
+    } catch (err) {
+      findings.fail(id, 'injected env', `Cannot read pod ${scenario.namespace}/${name}: ${firstLine(err)}`, 'Check your cluster access, then retry.');
+      continue;
+    }
+    if (!pod) {
+      findings.fail(id, 'injected env', `Pod ${scenario.namespace}/${name} does not exist.`, `Deploy ${scenario.stackName}.`);
+      continue;
+    }
+    const env = envNames(pod.spec as never);
+    const missing = wanted.filter((variable) => !env.includes(variable));
+    if (missing.length > 0) {
+      findings.fail(
+        id,
+        'injected env',
+        `Pod ${scenario.namespace}/${name} lacks ${missing.join(', ')}: ${webhook} did not mutate it, so it was created before its service account, annotation or association.`,
+        `Recreate it: \`npm run lab -- rerun ${id}\` for the s3 ls pod, or \`kubectl -n ${scenario.namespace} delete pod ${name}\` and redeploy.`,
+      );
+    } else {
+      findings.pass(id, 'injected env', `Pod ${scenario.namespace}/${name} has ${wanted.join(', ')} from ${webhook}.`);
+    }
+  }
+}

@@ -1,0 +1,62 @@
+import { V1Pod } from '@kubernetes/client-node';
+import { ScenarioId, scenario as scenarioById } from '../scenarios';
+import { Clock } from './clock';
+import { ExitCode, LabError } from './errors';
+import { LabKube } from './kube';
+import { Output } from './output';
+
+export interface RerunOptions {
+  readonly scenario: ScenarioId;
+  /**
+   * How long to wait for the old pod to go, in seconds.
+   * @default 120
+   */
+  readonly timeoutSeconds?: number;
+  /**
+   * How often to look, in seconds.
+   * @default 2
+   */
+  readonly pollSeconds?: number;
+}
+
+/**
+ * The pod as it can be created again: what the API server assigned (status,
+ * uid, resourceVersion, the node it was bound to) is dropped.
+ */
+export function recreatable(pod: V1Pod): V1Pod {
+  const { status: _status, ...rest } = pod;
+  const { resourceVersion: _rv, uid: _uid, creationTimestamp: _created, managedFields: _fields, generation: _gen, ...metadata } = pod.metadata ?? {};
+  const { nodeName: _node, ...spec } = pod.spec ?? { containers: [] };
+  return { ...rest, metadata, spec };
+}
+
+/**
+ * `lab rerun`: a `restartPolicy: Never` pod cannot run again, so the `s3 ls`
+ * pod is read, deleted and created anew. This shows a toggle's effect (IMDS,
+ * node role permissions) without redeploying the scenario.
+ */
+export async function runRerun(options: RerunOptions, deps: { kube: LabKube; out: Output; clock: Clock }): Promise<ExitCode> {
+  const { kube, out, clock } = deps;
+  const scenario = scenarioById(options.scenario);
+  const { namespace, s3LsPod: name } = scenario;
+  const pod = await kube.readPod(namespace, name);
+  if (!pod) {
+    throw new LabError(`Pod ${namespace}/${name} does not exist, so there is nothing to rerun. Deploy ${scenario.stackName} first (\`npx cdk deploy ${scenario.stackName}\`).`, ExitCode.CHECK_FAILED);
+  }
+  const progress = out.progress(`Deleting ${namespace}/${name}`);
+  await kube.deletePod(namespace, name);
+  const deadline = clock.now() + (options.timeoutSeconds ?? 120) * 1000;
+  while (await kube.readPod(namespace, name)) {
+    if (clock.now() >= deadline) {
+      progress.fail(`${namespace}/${name} is still terminating.`);
+      throw new LabError(`Pod ${namespace}/${name} was not gone after ${options.timeoutSeconds ?? 120}s. Check \`kubectl -n ${namespace} get pod ${name}\`, then retry.`, ExitCode.CHECK_FAILED);
+    }
+    progress.update(`Waiting for ${namespace}/${name} to be gone`);
+    await clock.sleep((options.pollSeconds ?? 2) * 1000);
+  }
+  const created = await kube.createPod(namespace, recreatable(pod));
+  progress.succeed(`Recreated ${namespace}/${name}.`);
+  out.result({ scenario: scenario.id, namespace, pod: name, recreated: true, uid: created.metadata?.uid });
+  out.say(`It runs \`aws s3 ls\` once more. See the outcome with \`npm run lab -- verify ${scenario.id}\`.`);
+  return ExitCode.OK;
+}

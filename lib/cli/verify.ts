@@ -1,0 +1,204 @@
+import { V1Pod } from '@kubernetes/client-node';
+import { ExpectedOutcome, LabToggles, SCENARIOS, Scenario, ScenarioId, expectedOutcome, scenario as scenarioById } from '../scenarios';
+import { LabAssembly } from './assembly';
+import { Clock } from './clock';
+import { ExitCode, LabError, firstLine } from './errors';
+import { LabKube } from './kube';
+import { Output, mark } from './output';
+import { ObservedCaller, callerFromExec } from './private/caller';
+
+/** The command run in a scenario's sleep pod to see who AWS thinks it is. */
+export const CALLER_IDENTITY_COMMAND = ['aws', 'sts', 'get-caller-identity', '--output', 'json'];
+
+/** How many log lines `verify` shows per pod. */
+const LOG_LINES = 5;
+
+export interface VerifyOptions {
+  /** The cloud assembly the toggles are read from. */
+  readonly assembly: string;
+  /**
+   * The scenarios to verify.
+   * @default - every scenario that is deployed
+   */
+  readonly scenarios?: readonly ScenarioId[];
+  /**
+   * How long to wait for the `s3 ls` pods to finish, in seconds.
+   * @default 300
+   */
+  readonly timeoutSeconds?: number;
+  /**
+   * How often to look, in seconds.
+   * @default 3
+   */
+  readonly pollSeconds?: number;
+}
+
+/** What one scenario showed. */
+export interface ObservedOutcome {
+  /** The `s3 ls` pod's phase, or `Pending`/`Running` if it had not finished when the wait ended. */
+  readonly phase: string;
+  readonly exitCode?: number;
+  /** The last lines of the `s3 ls` pod's log. */
+  readonly logTail: string[];
+  /** The sleep pod's phase. */
+  readonly sleepPodPhase?: string;
+  /** The identity seen from the sleep pod. */
+  readonly caller?: ObservedCaller;
+}
+
+/** One scenario's verdict. */
+export interface ScenarioVerdict {
+  readonly scenario: ScenarioId;
+  readonly deployed: boolean;
+  readonly expected: ExpectedOutcome;
+  readonly observed?: ObservedOutcome;
+  readonly checks: { readonly phase: boolean; readonly log: boolean; readonly caller?: boolean };
+  readonly ok: boolean;
+}
+
+const DONE = new Set(['Succeeded', 'Failed']);
+
+/** `lab verify`: compares what each deployed scenario shows with `expectedOutcome()`. */
+export async function runVerify(options: VerifyOptions, deps: { kube: LabKube; out: Output; clock: Clock }): Promise<ExitCode> {
+  const { kube, out } = deps;
+  const toggles = LabAssembly.read(options.assembly).toggles();
+  if (!toggles) {
+    throw new LabError(`${options.assembly} has no ${scenarioById(ScenarioId.NODE_ROLE).stackName} stack, so the toggles are unknown. Run \`npx cdk synth --quiet\` with the -c options you deployed with.`);
+  }
+  const explicit = options.scenarios !== undefined && options.scenarios.length > 0;
+  const wanted = explicit ? options.scenarios!.map(scenarioById) : [...SCENARIOS];
+
+  const deployed: Scenario[] = [];
+  const missing: Scenario[] = [];
+  for (const scenario of wanted) ((await kube.readPod(scenario.namespace, scenario.s3LsPod)) ? deployed : missing).push(scenario);
+  if (deployed.length === 0) {
+    throw new LabError(`None of ${wanted.map((s) => s.id).join(', ')} is deployed (no pod ${wanted.map((s) => `${s.namespace}/${s.s3LsPod}`).join(', ')}). Run \`npx cdk deploy --all\`, then retry.`, ExitCode.CHECK_FAILED);
+  }
+
+  const pods = await waitForPods(deployed, options, deps);
+  const verdicts: ScenarioVerdict[] = [];
+  for (const scenario of deployed) verdicts.push(await observe(scenario, toggles, pods.get(scenario.id)!, kube));
+  for (const scenario of missing) {
+    verdicts.push({ scenario: scenario.id, deployed: false, expected: expectedOutcome(scenario.id, toggles), checks: { phase: false, log: false }, ok: !explicit });
+  }
+
+  const ok = verdicts.every((v) => v.ok);
+  out.result({ toggles, scenarios: verdicts, ok });
+  printVerdicts(out, toggles, verdicts);
+  return ok ? ExitCode.OK : ExitCode.CHECK_FAILED;
+}
+
+interface ScenarioPods {
+  readonly s3Ls?: V1Pod;
+  readonly sleep?: V1Pod;
+}
+
+async function waitForPods(scenarios: Scenario[], options: VerifyOptions, deps: { kube: LabKube; out: Output; clock: Clock }): Promise<Map<ScenarioId, ScenarioPods>> {
+  const { kube, out, clock } = deps;
+  const deadline = clock.now() + (options.timeoutSeconds ?? 300) * 1000;
+  const progress = out.progress(`Waiting for the s3 ls pods of ${scenarios.map((s) => s.id).join(', ')} to finish`);
+  for (;;) {
+    const pods = new Map<ScenarioId, ScenarioPods>();
+    for (const scenario of scenarios) {
+      pods.set(scenario.id, {
+        s3Ls: await kube.readPod(scenario.namespace, scenario.s3LsPod),
+        sleep: scenario.sleepPod ? await kube.readPod(scenario.namespace, scenario.sleepPod) : undefined,
+      });
+    }
+    const pending = scenarios.filter((scenario) => {
+      const { s3Ls, sleep } = pods.get(scenario.id)!;
+      return !DONE.has(phaseOf(s3Ls)) || (scenario.sleepPod !== undefined && phaseOf(sleep) === 'Pending');
+    });
+    if (pending.length === 0) {
+      progress.succeed(`All ${scenarios.length} s3 ls pod(s) finished.`);
+      return pods;
+    }
+    const remaining = Math.max(0, Math.round((deadline - clock.now()) / 1000));
+    if (remaining <= 0) {
+      progress.fail(`Timed out waiting for ${pending.map((s) => `${s.namespace}/${s.s3LsPod} (${phaseOf(pods.get(s.id)!.s3Ls)})`).join(', ')}.`);
+      return pods;
+    }
+    progress.update(`Waiting for ${pending.map((s) => `${s.namespace}/${s.s3LsPod} ${phaseOf(pods.get(s.id)!.s3Ls)}`).join(', ')} (${remaining}s left)`);
+    await clock.sleep((options.pollSeconds ?? 3) * 1000);
+  }
+}
+
+function phaseOf(pod: V1Pod | undefined): string {
+  return pod?.status?.phase ?? 'Missing';
+}
+
+async function observe(scenario: Scenario, toggles: LabToggles, pods: ScenarioPods, kube: LabKube): Promise<ScenarioVerdict> {
+  const expected = expectedOutcome(scenario.id, toggles);
+  const phase = phaseOf(pods.s3Ls);
+  const exitCode = pods.s3Ls?.status?.containerStatuses?.[0]?.state?.terminated?.exitCode;
+  let logTail: string[] = [];
+  if (phase !== 'Pending' && phase !== 'Missing') {
+    try {
+      logTail = (await kube.podLog(scenario.namespace, scenario.s3LsPod, LOG_LINES)).split('\n').filter((line) => line.trim() !== '');
+    } catch (err) {
+      logTail = [`(no log: ${firstLine(err)})`];
+    }
+  }
+  let caller: ObservedCaller | undefined;
+  const sleepPodPhase = scenario.sleepPod ? phaseOf(pods.sleep) : undefined;
+  if (scenario.sleepPod) {
+    if (sleepPodPhase === 'Running') {
+      const container = pods.sleep?.spec?.containers?.[0]?.name ?? 'aws-cli';
+      try {
+        caller = callerFromExec(await kube.exec(scenario.namespace, scenario.sleepPod, container, CALLER_IDENTITY_COMMAND));
+      } catch (err) {
+        caller = { detail: `exec failed: ${firstLine(err)}` };
+      }
+    } else {
+      caller = { detail: `sleep pod ${scenario.sleepPod} is ${sleepPodPhase}` };
+    }
+  }
+  const checks = {
+    phase: phase === expected.phase,
+    log: expected.logSignature === undefined || logTail.some((line) => line.includes(expected.logSignature!)),
+    // The bystander has no sleep pod: only its s3 ls pod is compared.
+    caller: scenario.sleepPod ? caller?.kind === expected.caller : undefined,
+  };
+  const ok = checks.phase && checks.log && checks.caller !== false;
+  return { scenario: scenario.id, deployed: true, expected, observed: { phase, exitCode, logTail, sleepPodPhase, caller }, checks, ok };
+}
+
+function printVerdicts(out: Output, toggles: LabToggles, verdicts: ScenarioVerdict[]): void {
+  out.say(`Toggles from the cloud assembly: imds=${toggles.imds}, nodeRoleS3Access=${toggles.nodeRoleS3Access}`);
+  for (const verdict of verdicts.filter((v) => v.observed)) {
+    const scenario = scenarioById(verdict.scenario);
+    const observed = verdict.observed!;
+    out.say();
+    out.say(`${scenario.id} (namespace ${scenario.namespace})`);
+    out.say(`  ${scenario.s3LsPod}: ${observed.phase}${observed.exitCode !== undefined ? `, exit code ${observed.exitCode}` : ''}`);
+    for (const line of observed.logTail) out.say(`    | ${line}`);
+    if (scenario.sleepPod) {
+      const caller = observed.caller;
+      out.say(`  ${scenario.sleepPod}: ${observed.sleepPodPhase}; caller ${caller?.arn ?? caller?.detail ?? 'unknown'}${caller?.kind ? ` -> ${caller.kind}` : ''}`);
+    }
+  }
+  out.say();
+  out.table(
+    ['scenario', 'expected', 'observed', ''],
+    verdicts.map((v) => [v.scenario, describeExpected(v.expected), describeObserved(v), v.deployed ? mark(v.ok) : v.ok ? '-' : mark(false)]),
+  );
+  for (const v of verdicts) {
+    if (!v.deployed) out.say(`${v.ok ? '-' : mark(false)} ${v.scenario}: not deployed.`);
+    else out.say(`${mark(v.ok)} ${v.scenario}: ${v.expected.why}`);
+  }
+  if (verdicts.some((v) => v.deployed && !v.ok)) {
+    out.say('A finished pod keeps the outcome of the toggles it ran under. After changing a toggle, run `npm run lab -- rerun <scenario>`, then verify again.');
+  }
+}
+
+function describeExpected(expected: ExpectedOutcome): string {
+  return [expected.phase, expected.logSignature ? `log: ${expected.logSignature}` : undefined, `caller: ${expected.caller}`].filter(Boolean).join('\n');
+}
+
+function describeObserved(verdict: ScenarioVerdict): string {
+  const observed = verdict.observed;
+  if (!observed) return 'not deployed';
+  const lastLine = observed.logTail[observed.logTail.length - 1];
+  const caller = observed.caller === undefined ? 'caller: (no sleep pod)' : `caller: ${observed.caller.kind ?? observed.caller.detail ?? 'unknown'}`;
+  return [`${observed.phase}${observed.exitCode !== undefined ? ` (exit ${observed.exitCode})` : ''}`, lastLine ? `log: ${lastLine}` : 'log: (empty)', caller].join('\n');
+}

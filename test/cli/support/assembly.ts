@@ -1,0 +1,61 @@
+import { copyFileSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App } from 'aws-cdk-lib';
+import { TOGGLES_METADATA_KEY } from '../../../lib/cli/assembly';
+import { buildLab } from '../../../lib/lab';
+import { parseLabConfig } from '../../../lib/lab-config';
+import { LabToggles } from '../../../lib/scenarios';
+
+/** Synthesizes the real lab, as `cdk synth` would with these `-c` values, into a new directory. */
+export async function synthLab(context: Record<string, unknown> = {}): Promise<string> {
+  const outdir = mkdtempSync(join(tmpdir(), 'lab-asm-'));
+  const app = new App({ outdir, context });
+  await buildLab(app, parseLabConfig((key) => context[key]));
+  app.synth();
+  return outdir;
+}
+
+/** Copies the manifest and templates (not the assets) of an assembly, to break the copy. */
+export function copyAssembly(dir: string): string {
+  const copy = mkdtempSync(join(tmpdir(), 'lab-asm-copy-'));
+  for (const file of readdirSync(dir).filter((name) => name.endsWith('.json'))) copyFileSync(join(dir, file), join(copy, file));
+  return copy;
+}
+
+/** Edits one stack's template of an assembly in place: as parsed JSON, or as text. */
+export function editTemplate(dir: string, stackName: string, edit: (template: any) => any): void {
+  const path = join(dir, `${stackName}.template.json`);
+  const edited = edit(JSON.parse(readFileSync(path, 'utf8')));
+  writeFileSync(path, JSON.stringify(edited, null, 1));
+}
+
+/** Edits one stack's template as text, failing if the text to replace is not there. */
+export function replaceInTemplate(dir: string, stackName: string, from: string | RegExp, to: string): void {
+  const path = join(dir, `${stackName}.template.json`);
+  const text = readFileSync(path, 'utf8');
+  const edited = text.replace(typeof from === 'string' ? new RegExp(escape(from), 'g') : from, to);
+  if (edited === text) throw new Error(`${String(from)} is not in ${stackName}: the fixture no longer matches the template`);
+  writeFileSync(path, edited);
+}
+
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** Writes a hand-made assembly of the given templates. */
+export function writeAssembly(templates: Record<string, unknown>): string {
+  const dir = mkdtempSync(join(tmpdir(), 'lab-asm-small-'));
+  const artifacts: Record<string, unknown> = {};
+  for (const [name, template] of Object.entries(templates)) {
+    writeFileSync(join(dir, `${name}.template.json`), JSON.stringify(template));
+    artifacts[name] = { type: 'aws:cloudformation:stack', properties: { templateFile: `${name}.template.json` } };
+  }
+  writeFileSync(join(dir, 'manifest.json'), JSON.stringify({ version: '48.0.0', artifacts }));
+  return dir;
+}
+
+/** An assembly holding only the node-role stack's toggles, for the commands that read nothing else. */
+export function togglesAssembly(toggles: LabToggles): string {
+  return writeAssembly({ 'eks-oidc-demo-node-role': { Metadata: { [TOGGLES_METADATA_KEY]: toggles }, Resources: {} } });
+}
