@@ -34,8 +34,8 @@ export function classifyCallerArn(arn: string): CallerKind | undefined {
   if (/^i-[0-9a-f]{8,17}$/.test(session) || /Node(Group|Instance)Role/i.test(role)) return CallerKind.NODE_ROLE;
   // The AWS CLI (botocore) and the JS SDK name web identity sessions this way.
   if (/^(botocore-session|aws-sdk-js-session)-\d+$/.test(session)) return CallerKind.WEB_IDENTITY_ROLE;
-  // EKS Auth names Pod Identity sessions `eks-<cluster>-<pod>-<uuid>`.
-  if (session.startsWith(`eks-${LAB_CLUSTER.name}-`)) return CallerKind.POD_IDENTITY_ROLE;
+  // EKS Auth names Pod Identity sessions `eks-<cluster>-<pod>-<uuid>`, cut to STS's 64 characters.
+  if (session.startsWith(`eks-${LAB_CLUSTER.name}-`) || /^eks-.*[0-9a-f]{8}-[0-9a-f]{4}-/.test(session)) return CallerKind.POD_IDENTITY_ROLE;
   return undefined;
 }
 

@@ -52,6 +52,7 @@ export function offlineChecks(assembly: LabAssembly): OfflineReport {
     checkPods(stack, scenario, findings);
     if (scenario.id === ScenarioId.IRSA) checkIrsa(stack, scenario, findings);
     if (scenario.id === ScenarioId.POD_IDENTITY) checkPodIdentity(stack, scenario, assembly.clusterStack, findings);
+    checkSecretRefs(stack, scenario, findings);
   }
   for (const stack of assembly.stacks) checkNoSecretMaterial(stack, findings);
   return { findings, skipped, toggles };
@@ -431,6 +432,42 @@ function checkPodIdentity(stack: StackTemplate, scenario: Scenario, cluster: Sta
     );
   } else {
     findings.pass(scenario.id, 'agent add-on', `The cluster stack installs ${POD_IDENTITY_AGENT_ADDON} (${addon.logicalId}).`);
+  }
+}
+
+/**
+ * A pod that reads a Secret must be created after it: until the Secret exists
+ * the container cannot start, and with `restartPolicy: Never` the s3 ls pod
+ * would then run with whatever the Secret held at that moment.
+ */
+function checkSecretRefs(stack: StackTemplate, scenario: Scenario, findings: FindingList): void {
+  for (const pod of podsOf(stack, scenario)) {
+    const names = new Set(
+      (pod.spec.containers ?? []).flatMap((container) => [
+        ...(container.env ?? []).map((env) => (env.valueFrom as { secretKeyRef?: { name?: string } } | undefined)?.secretKeyRef?.name),
+        ...(container.envFrom ?? []).map((source) => (source as { secretRef?: { name?: string } }).secretRef?.name),
+      ]),
+    );
+    names.delete(undefined);
+    for (const name of names as Set<string>) {
+      const inManifest = findObject(stack, 'Secret', scenario.namespace, name);
+      const writer = Object.entries(stack.resources).find(
+        ([, resource]) => stack.property(resource, 'SecretName') === name && stack.property(resource, 'Namespace') === scenario.namespace,
+      );
+      const podName = pod.manifest.objects[pod.index].metadata?.name;
+      if (!inManifest && !writer) {
+        findings.fail(scenario.id, 'pods wait for secret', `Pod ${scenario.namespace}/${podName} reads Secret ${name}, which nothing in ${stack.stackName} creates.`, `Create Secret ${scenario.namespace}/${name} in the stack, before the pods.`);
+      } else if (inManifest ? !appliedBefore(stack, inManifest, pod) : !stack.dependsOn(pod.manifest.logicalId, writer![0])) {
+        findings.fail(
+          scenario.id,
+          'pods wait for secret',
+          `${stack.stackName}/${pod.manifest.logicalId} (pod ${podName}) does not depend on ${inManifest ? inManifest.manifest.logicalId : writer![0]}, which creates Secret ${name}: the pod may start before its keys exist.`,
+          'Make the pods depend on what writes the Secret: podsDependOn(writer).',
+        );
+      } else {
+        findings.pass(scenario.id, 'pods wait for secret', `Pod ${scenario.namespace}/${podName} is created after Secret ${name} (${inManifest ? inManifest.manifest.logicalId : writer![0]}).`);
+      }
+    }
   }
 }
 

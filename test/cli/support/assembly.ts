@@ -6,13 +6,20 @@ import { TOGGLES_METADATA_KEY } from '../../../lib/cli/assembly';
 import { buildLab } from '../../../lib/lab';
 import { parseLabConfig } from '../../../lib/lab-config';
 import { LabToggles } from '../../../lib/scenarios';
+import { CDK_JSON_CONTEXT } from '../../util';
 
-/** Synthesizes the real lab, as `cdk synth` would with these `-c` values, into a new directory. */
+/** Synthesizes the real lab, as `npx cdk synth` does with cdk.json plus these `-c` values, into a new directory. */
 export async function synthLab(context: Record<string, unknown> = {}): Promise<string> {
   const outdir = mkdtempSync(join(tmpdir(), 'lab-asm-'));
-  const app = new App({ outdir, context });
-  await buildLab(app, parseLabConfig((key) => context[key]));
-  app.synth();
+  // cdk-nag's findings are asserted in test/lab.test.ts; here its report would only print.
+  const app = new App({ outdir, context: { ...CDK_JSON_CONTEXT, '@aws-cdk/core:failSynthOnValidationErrors': false, ...context } });
+  await buildLab(app, parseLabConfig((key) => app.node.tryGetContext(key)));
+  const quiet = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+  try {
+    app.synth();
+  } finally {
+    quiet.mockRestore();
+  }
   return outdir;
 }
 
@@ -28,6 +35,15 @@ export function editTemplate(dir: string, stackName: string, edit: (template: an
   const path = join(dir, `${stackName}.template.json`);
   const edited = edit(JSON.parse(readFileSync(path, 'utf8')));
   writeFileSync(path, JSON.stringify(edited, null, 1));
+}
+
+/** Drops a stack from an assembly's manifest, as if it had not been synthesized. */
+export function removeStack(dir: string, stackName: string): void {
+  const path = join(dir, 'manifest.json');
+  const manifest = JSON.parse(readFileSync(path, 'utf8'));
+  if (!manifest.artifacts[stackName]) throw new Error(`${stackName} is not in the assembly`);
+  delete manifest.artifacts[stackName];
+  writeFileSync(path, JSON.stringify(manifest));
 }
 
 /** Edits one stack's template as text, failing if the text to replace is not there. */

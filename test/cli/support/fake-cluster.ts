@@ -103,11 +103,13 @@ export class FakeCluster {
   }
 
   /** Signs a token with the issuer's key. */
-  sign(claims: JWTPayload, options: { lifetimeSeconds?: number; issuer?: string } = {}): Promise<string> {
+  sign(claims: JWTPayload, options: { lifetimeSeconds?: number; issuer?: string; legacy?: boolean; key?: KeyLike } = {}): Promise<string> {
     const now = Math.floor(Date.now() / 1000);
-    const jwt = new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid: 'test-key' }).setIssuer(options.issuer ?? this.url).setIssuedAt(now);
+    const jwt = new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid: 'test-key' }).setIssuer(options.issuer ?? this.url);
+    // Legacy Secret tokens carry neither iat nor exp.
+    if (!options.legacy) jwt.setIssuedAt(now);
     if (options.lifetimeSeconds !== undefined) jwt.setExpirationTime(now + options.lifetimeSeconds);
-    return jwt.sign(this.keys!.privateKey);
+    return jwt.sign(options.key ?? this.keys!.privateKey);
   }
 
   addPod(pod: FakePod): FakePod {

@@ -1,0 +1,318 @@
+import { runDoctor } from '../../lib/cli/doctor';
+import { ExitCode } from '../../lib/cli/errors';
+import { EXPECTED_HOP_LIMIT, IRSA_ROLE_ANNOTATION } from '../../lib/cli/private/kube-names';
+import { TOGGLES_METADATA_KEY } from '../../lib/cli/assembly';
+import { IMDS_HOP_LIMIT } from '../../lib/cluster-stack';
+import { IRSA_ROLE_ANNOTATION as CHART_ANNOTATION } from '../../lib/charts/identity-chart';
+import { TOGGLES_METADATA_KEY as STACK_TOGGLES_KEY } from '../../lib/node-role-stack';
+import { copyAssembly, editTemplate, removeStack, synthLab } from './support/assembly';
+import { CapturedTerminal } from './support/output';
+
+const CLUSTER = 'eks-oidc-demo';
+const IRSA = 'eks-oidc-demo-irsa';
+const POD_IDENTITY = 'eks-oidc-demo-pod-identity';
+const SECRET_INJECTED = 'eks-oidc-demo-secret-injected';
+const NODE_ROLE = 'eks-oidc-demo-node-role';
+
+let synthesized: string;
+beforeAll(async () => {
+  synthesized = await synthLab();
+}, 60_000);
+
+async function doctor(dir: string): Promise<{ code: ExitCode; text: string; failed: { scope: string; check: string; detail: string; fix: string }[] }> {
+  const human = new CapturedTerminal();
+  const unused = () => {
+    throw new Error('offline doctor must not reach AWS or the cluster');
+  };
+  const code = await runDoctor({ assembly: dir, offline: true }, { out: human.output(), aws: unused, kube: unused });
+  const json = new CapturedTerminal();
+  await runDoctor({ assembly: dir, offline: true }, { out: json.output(true), aws: unused, kube: unused });
+  return { code, text: human.text, failed: json.json().findings.filter((f: { ok: boolean }) => !f.ok) };
+}
+
+/** A copy of the synthesized assembly with one stack's template edited. */
+function broken(stack: string, edit: (template: any) => void): string {
+  const dir = copyAssembly(synthesized);
+  editTemplate(dir, stack, (template) => {
+    edit(template);
+    return template;
+  });
+  return dir;
+}
+
+function resourceOfType(template: any, type: string, where: (resource: any) => boolean = () => true): any {
+  const found = Object.values(template.Resources).find((r: any) => r.Type === type && where(r));
+  if (!found) throw new Error(`no ${type} in the template: the fixture no longer matches the stack`);
+  return found;
+}
+
+function logicalIdOf(template: any, type: string): string {
+  const id = Object.keys(template.Resources).find((key) => template.Resources[key].Type === type);
+  if (!id) throw new Error(`no ${type} in the template`);
+  return id;
+}
+
+/** Replaces text in every string of a value, failing if nothing matched. */
+function replaceStrings(value: any, from: string, to: string): any {
+  let hits = 0;
+  const walk = (v: any): any => {
+    if (typeof v === 'string') {
+      if (v.includes(from)) hits++;
+      return v.split(from).join(to);
+    }
+    if (Array.isArray(v)) return v.map(walk);
+    if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, item]) => [k.split(from).join(to), walk(item)]));
+    return v;
+  };
+  const result = walk(value);
+  if (hits === 0) throw new Error(`'${from}' not found: the fixture no longer matches the stack`);
+  return result;
+}
+
+function trustConditions(template: any): any {
+  return resourceOfType(template, 'Custom::AWSCDKCfnJson');
+}
+
+function podsManifest(template: any, podName: string): any {
+  return resourceOfType(template, 'Custom::AWSCDK-EKS-KubernetesResource', (r) => JSON.stringify(r.Properties.Manifest).includes(`"name\\":\\"${podName}\\"`));
+}
+
+describe('lab doctor --offline', () => {
+  test('keeps its copies of shared names in step with the stacks', () => {
+    expect(EXPECTED_HOP_LIMIT).toEqual(IMDS_HOP_LIMIT);
+    expect(IRSA_ROLE_ANNOTATION).toBe(CHART_ANNOTATION);
+    expect(TOGGLES_METADATA_KEY).toBe(STACK_TOGGLES_KEY);
+  });
+
+  test('GIVEN the synthesized lab WHEN checked offline THEN every check passes and exit code is 0', async () => {
+    const { code, text, failed } = await doctor(synthesized);
+    expect(failed).toEqual([]);
+    expect(code).toBe(ExitCode.OK);
+    expect(text).toContain('toggles imds=open nodeRoleS3Access=false');
+    for (const check of ['IMDS hop limit', 'OIDC provider', 'trust sub', 'trust aud', 'association', 'agent add-on', 'pods wait for service account', 'pods wait for secret']) {
+      expect(text).toContain(`] ${check}:`);
+    }
+  });
+
+  test('GIVEN IMDS locked in both stacks WHEN checked THEN the hop limit 1 passes', async () => {
+    const dir = copyAssembly(synthesized);
+    editTemplate(dir, NODE_ROLE, (t) => ({ ...t, Metadata: { ...t.Metadata, [TOGGLES_METADATA_KEY]: { imds: 'locked', nodeRoleS3Access: false } } }));
+    editTemplate(dir, CLUSTER, (t) => {
+      resourceOfType(t, 'AWS::EC2::LaunchTemplate').Properties.LaunchTemplateData.MetadataOptions.HttpPutResponseHopLimit = 1;
+      return t;
+    });
+    const { code, text } = await doctor(dir);
+    expect(text).toContain('has hop limit 1, as imds=locked expects');
+    expect(code).toBe(ExitCode.OK);
+  });
+
+  test('says which scenario stacks it skipped when they are not in the assembly', async () => {
+    const dir = copyAssembly(synthesized);
+    removeStack(dir, IRSA);
+    const { code, text } = await doctor(dir);
+    expect(code).toBe(ExitCode.OK);
+    expect(text).toContain(`Skipped (stack not in ${dir}): irsa (${IRSA})`);
+  });
+
+  const cases: { name: string; stack: string; edit: (template: any) => void; check: string; names: RegExp }[] = [
+    {
+      name: 'the IRSA trust names the wrong namespace in sub',
+      stack: IRSA,
+      edit: (t) => Object.assign(trustConditions(t), replaceStrings(trustConditions(t), 'system:serviceaccount:irsa:', 'system:serviceaccount:default:')),
+      check: 'trust sub',
+      names: /namespace 'default' \(pods run in 'irsa'\)/,
+    },
+    {
+      name: 'the IRSA trust audience has the sts.amazon.com typo',
+      stack: IRSA,
+      edit: (t) => Object.assign(trustConditions(t), replaceStrings(trustConditions(t), 'sts.amazonaws.com', 'sts.amazon.com')),
+      check: 'trust aud',
+      names: /'sts\.amazon\.com' is the common typo of 'sts\.amazonaws\.com'.*Incorrect token audience/,
+    },
+    {
+      name: 'the OIDC provider is missing',
+      stack: IRSA,
+      edit: (t) => delete t.Resources[logicalIdOf(t, 'AWS::IAM::OIDCProvider')],
+      check: 'OIDC provider',
+      names: /registers no IAM OIDC provider.*No OpenIDConnect provider found/,
+    },
+    {
+      name: 'the OIDC provider client id has the audience typo',
+      stack: IRSA,
+      edit: (t) => (resourceOfType(t, 'AWS::IAM::OIDCProvider').Properties.ClientIdList = ['sts.amazon.com']),
+      check: 'OIDC provider client id',
+      names: /'sts\.amazon\.com' is not 'sts\.amazonaws\.com'/,
+    },
+    {
+      name: 'the trust condition key carries the arn: prefix',
+      stack: IRSA,
+      edit: (t) => {
+        const conditions = trustConditions(t);
+        const parts = conditions.Properties.Value['Fn::Join'][1];
+        // The key built from the whole provider ARN instead of its host/path.
+        conditions.Properties.Value['Fn::Join'][1] = parts.map((part: any) => (typeof part === 'object' ? { Ref: logicalIdOf(t, 'AWS::IAM::OIDCProvider') } : part));
+      },
+      check: 'trust sub key',
+      names: /keys its sub condition on 'arn:aws:iam::.*:oidc-provider\/oidc\.eks.*:sub'/,
+    },
+    {
+      name: 'a wildcard sits under StringEquals',
+      stack: IRSA,
+      edit: (t) => Object.assign(trustConditions(t), replaceStrings(trustConditions(t), 'system:serviceaccount:irsa:eks-iam-test', 'system:serviceaccount:irsa:*')),
+      check: 'trust sub',
+      names: /wildcard under StringEquals.*never matches/,
+    },
+    {
+      name: 'the trust uses StringLike',
+      stack: IRSA,
+      edit: (t) => {
+        const role = resourceOfType(t, 'AWS::IAM::Role', (r) => JSON.stringify(r.Properties.AssumeRolePolicyDocument).includes('AssumeRoleWithWebIdentity'));
+        const statement = role.Properties.AssumeRolePolicyDocument.Statement[0];
+        statement.Condition = { StringLike: statement.Condition.StringEquals };
+      },
+      check: 'trust sub',
+      names: /with StringLike/,
+    },
+    {
+      name: 'the IRSA pods do not depend on their service account',
+      stack: IRSA,
+      edit: (t) => {
+        const pods = podsManifest(t, 'eks-iam-test3');
+        pods.DependsOn = pods.DependsOn.filter((id: string) => !id.includes('Identity'));
+      },
+      check: 'pods wait for service account',
+      names: /does not depend on IrsaIdentity\w+ \(service account eks-iam-test\)/,
+    },
+    {
+      name: 'the IRSA pods do not depend on the role policy',
+      stack: IRSA,
+      edit: (t) => {
+        const pods = podsManifest(t, 'eks-iam-test3');
+        pods.DependsOn = pods.DependsOn.filter((id: string) => !id.includes('DefaultPolicy'));
+      },
+      check: 'pods wait for role',
+      names: /does not depend on S3ListRoleDefaultPolicy\w+/,
+    },
+    {
+      name: 'static AWS_ keys are added to the IRSA pod',
+      stack: IRSA,
+      edit: (t) => {
+        const pods = podsManifest(t, 'eks-iam-test3');
+        const objects = JSON.parse(pods.Properties.Manifest);
+        objects[0].spec.containers[0].env = [{ name: 'AWS_ACCESS_KEY_ID', value: 'AKIAEXAMPLE' }];
+        pods.Properties.Manifest = JSON.stringify(objects);
+      },
+      check: 'no static keys',
+      names: /set AWS_ACCESS_KEY_ID: static keys come first in the SDK chain/,
+    },
+    {
+      name: 'the service account lost its role annotation',
+      stack: IRSA,
+      edit: (t) => {
+        const identity = resourceOfType(t, 'Custom::AWSCDK-EKS-KubernetesResource', (r) => JSON.stringify(r.Properties.Manifest).includes('ServiceAccount'));
+        identity.Properties.Manifest = replaceStrings(identity.Properties.Manifest, IRSA_ROLE_ANNOTATION, 'example.com/unrelated');
+      },
+      check: 'role annotation',
+      names: /has no eks\.amazonaws\.com\/role-arn annotation/,
+    },
+    {
+      name: 'the association names the wrong service account',
+      stack: POD_IDENTITY,
+      edit: (t) => (resourceOfType(t, 'AWS::EKS::PodIdentityAssociation').Properties.ServiceAccount = 'default'),
+      check: 'association',
+      names: /No Pod Identity association for pod-identity\/eks-iam-test.*names pod-identity\/default/,
+    },
+    {
+      name: 'the Pod Identity role does not allow sts:TagSession',
+      stack: POD_IDENTITY,
+      edit: (t) => {
+        const role = resourceOfType(t, 'AWS::IAM::Role', (r) => JSON.stringify(r.Properties.AssumeRolePolicyDocument).includes('pods.eks.amazonaws.com'));
+        role.Properties.AssumeRolePolicyDocument.Statement[0].Action = 'sts:AssumeRole';
+      },
+      check: 'role trust',
+      names: /trusts pods\.eks\.amazonaws\.com without sts:TagSession/,
+    },
+    {
+      name: 'the Pod Identity pods do not depend on the association',
+      stack: POD_IDENTITY,
+      edit: (t) => {
+        const pods = podsManifest(t, 'eks-iam-test7');
+        const association = logicalIdOf(t, 'AWS::EKS::PodIdentityAssociation');
+        pods.DependsOn = pods.DependsOn.filter((id: string) => id !== association);
+      },
+      check: 'pods wait for association',
+      names: /does not depend on \w+: a pod created before its association/,
+    },
+    {
+      name: 'the agent add-on is removed',
+      stack: CLUSTER,
+      edit: (t) => {
+        const id = Object.keys(t.Resources).find((key) => t.Resources[key].Properties?.AddonName === 'eks-pod-identity-agent');
+        if (!id) throw new Error('no agent add-on in the cluster stack');
+        delete t.Resources[id];
+      },
+      check: 'agent add-on',
+      names: /no eks-pod-identity-agent add-on/,
+    },
+    {
+      name: 'the hop limit stays 2 while the toggles say locked',
+      stack: NODE_ROLE,
+      edit: (t) => (t.Metadata[TOGGLES_METADATA_KEY] = { imds: 'locked', nodeRoleS3Access: false }),
+      check: 'IMDS hop limit',
+      names: /HttpPutResponseHopLimit 2, so pods can reach the node role through IMDS; .*imds=locked, which needs 1/,
+    },
+    {
+      name: 'IMDSv1 is left open',
+      stack: CLUSTER,
+      edit: (t) => (resourceOfType(t, 'AWS::EC2::LaunchTemplate').Properties.LaunchTemplateData.MetadataOptions.HttpTokens = 'optional'),
+      check: 'IMDSv2 required',
+      names: /HttpTokens optional: IMDSv1 stays open/,
+    },
+    {
+      name: 'the toggles metadata is missing',
+      stack: NODE_ROLE,
+      edit: (t) => delete t.Metadata,
+      check: 'toggles metadata',
+      names: /has no 'eks-oidc-demo:toggles' metadata/,
+    },
+    {
+      name: 'the secret-injected pods do not wait for the Secret writer',
+      stack: SECRET_INJECTED,
+      edit: (t) => {
+        const pods = podsManifest(t, 'eks-iam-test5');
+        const writer = Object.keys(t.Resources).find((key) => t.Resources[key].Properties?.SecretName !== undefined);
+        pods.DependsOn = pods.DependsOn.filter((id: string) => id !== writer);
+      },
+      check: 'pods wait for secret',
+      names: /does not depend on \w+, which creates Secret aws-static-keys/,
+    },
+    {
+      name: 'a manifest carries secret values',
+      stack: SECRET_INJECTED,
+      edit: (t) => {
+        const identity = resourceOfType(t, 'Custom::AWSCDK-EKS-KubernetesResource', (r) => JSON.stringify(r.Properties.Manifest).includes('Namespace'));
+        const objects = JSON.parse(identity.Properties.Manifest);
+        objects.push({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'keys', namespace: 'secret-injected' }, stringData: { AWS_SECRET_ACCESS_KEY: 'example' } });
+        identity.Properties.Manifest = JSON.stringify(objects);
+      },
+      check: 'no secrets in manifests',
+      names: /applies Secret secret-injected\/keys with values \(AWS_SECRET_ACCESS_KEY\): the kubectl handler logs the whole manifest/,
+    },
+  ];
+
+  test.each(cases)('fails when $name, and names it', async ({ stack, edit, check, names }) => {
+    // GIVEN
+    const dir = broken(stack, edit);
+
+    // WHEN
+    const { code, text, failed } = await doctor(dir);
+
+    // THEN
+    expect(code).toBe(ExitCode.CHECK_FAILED);
+    const finding = failed.find((f) => f.check === check && names.test(f.detail));
+    expect(finding).toBeDefined();
+    expect(finding!.fix).toBeTruthy();
+    expect(text).toContain(`✗ [${finding!.scope}] ${check}: ${finding!.detail}`);
+    expect(text).toContain(`    fix: ${finding!.fix}`);
+  });
+});

@@ -1,0 +1,129 @@
+import { generateKeyPair } from 'jose';
+import { ExitCode } from '../../lib/cli/errors';
+import { TOKEN_PATHS, TokenKind, runToken } from '../../lib/cli/token';
+import { LEGACY_TOKEN_SECRET } from '../../lib/node-role-stack';
+import { ScenarioId } from '../../lib/scenarios';
+import { FakeCluster, podObject } from './support/fake-cluster';
+import { CapturedTerminal } from './support/output';
+
+/** A sleep pod that answers `cat <path>` with the given files. */
+function sleepPod(cluster: FakeCluster, namespace: string, name: string, files: Record<string, string>) {
+  cluster.addPod({
+    object: podObject({ namespace, name, phase: 'Running', command: ['sleep', 'infinity'] }),
+    exec: (command) => {
+      const content = command[0] === 'cat' ? files[command[1]] : undefined;
+      return content === undefined ? { stderr: `cat: ${command[1]}: No such file or directory\n`, exitCode: 1 } : { stdout: content, exitCode: 0 };
+    },
+  });
+}
+
+describe('lab token', () => {
+  let cluster: FakeCluster;
+  const tokens: string[] = [];
+
+  async function deployLab(irsaToken?: string): Promise<void> {
+    const legacy = await cluster.sign(
+      { sub: 'system:serviceaccount:node-role:default', 'kubernetes.io/serviceaccount/namespace': 'node-role', 'kubernetes.io/serviceaccount/secret.name': LEGACY_TOKEN_SECRET },
+      { issuer: 'kubernetes/serviceaccount', legacy: true },
+    );
+    const projected = await cluster.sign({ sub: 'system:serviceaccount:node-role:default', aud: ['https://kubernetes.default.svc'] }, { lifetimeSeconds: 3607 });
+    const irsa = irsaToken ?? (await cluster.sign({ sub: 'system:serviceaccount:irsa:eks-iam-test', aud: ['sts.amazonaws.com'] }, { lifetimeSeconds: 86400 }));
+    const podIdentity = await cluster.sign({ sub: 'system:serviceaccount:pod-identity:eks-iam-test', aud: ['pods.eks.amazonaws.com'] }, { lifetimeSeconds: 86400 });
+    tokens.push(legacy, projected, irsa, podIdentity);
+    cluster.secrets.set(`node-role/${LEGACY_TOKEN_SECRET}`, {
+      kind: 'Secret',
+      apiVersion: 'v1',
+      metadata: { name: LEGACY_TOKEN_SECRET, namespace: 'node-role', annotations: { 'kubernetes.io/service-account.name': 'default' } },
+      type: 'kubernetes.io/service-account-token',
+      data: { token: Buffer.from(legacy).toString('base64'), namespace: Buffer.from('node-role').toString('base64') },
+    });
+    sleepPod(cluster, 'node-role', 'eks-iam-test2', { [TOKEN_PATHS[TokenKind.PROJECTED]]: projected });
+    sleepPod(cluster, 'irsa', 'eks-iam-test4', { [TOKEN_PATHS[TokenKind.PROJECTED]]: projected, [TOKEN_PATHS[TokenKind.IRSA]]: irsa });
+    sleepPod(cluster, 'pod-identity', 'eks-iam-test8', { [TOKEN_PATHS[TokenKind.POD_IDENTITY]]: podIdentity });
+  }
+
+  beforeEach(async () => {
+    cluster = await new FakeCluster().start();
+    tokens.length = 0;
+  });
+  afterEach(() => cluster.stop());
+
+  test('GIVEN the four kinds of token WHEN decoded THEN it shows their claims side by side and verifies the IRSA one with the JWKS', async () => {
+    // GIVEN
+    await deployLab();
+    const terminal = new CapturedTerminal();
+
+    // WHEN
+    const code = await runToken({}, { kube: cluster.client(), out: terminal.output(), fetch });
+
+    // THEN
+    expect(code).toBe(ExitCode.OK);
+    const text = terminal.text;
+    expect(text).toMatch(/│\s+│ legacy Secret\s+│ projected \(default\)\s+│ IRSA\s+│ Pod Identity\s+│/);
+    expect(text).toMatch(/│ iss\s+│ kubernetes\/serviceaccount\s+│ http:\/\/127\.0\.0\.1:\d+/);
+    expect(text).toMatch(/│ exp\s+│ never\s+│ 20\d\d-/);
+    expect(text).toMatch(/│ lifetime\s+│ never\s+│ 3607 s \(1h 0m 7s\)\s+│ 86400 s \(24h 0m 0s\)\s+│ 86400 s \(24h 0m 0s\)\s+│/);
+    expect(text).toContain('sts.amazonaws.com');
+    expect(text).toContain(`✓ signature verified with ${cluster.url}/openid/v1/jwks`);
+    // STS's own path: discovery document, then the JWKS it names.
+    expect(cluster.requests).toEqual(expect.arrayContaining(['GET /.well-known/openid-configuration', 'GET /openid/v1/jwks']));
+  });
+
+  test('never prints a token or its signature', async () => {
+    await deployLab();
+    const human = new CapturedTerminal();
+    const json = new CapturedTerminal();
+    await runToken({}, { kube: cluster.client(), out: human.output(), fetch });
+    await runToken({}, { kube: cluster.client(), out: json.output(true), fetch });
+    expect(tokens).toHaveLength(4);
+    for (const token of tokens) {
+      const signature = token.split('.')[2];
+      for (const printed of [human.text, human.errors, json.text]) {
+        expect(printed).not.toContain(token);
+        expect(printed).not.toContain(signature);
+      }
+    }
+  });
+
+  test('fails when the IRSA token was signed by a key the issuer does not publish', async () => {
+    // GIVEN
+    const { privateKey } = await generateKeyPair('RS256');
+    const forged = await cluster.sign({ sub: 'system:serviceaccount:irsa:eks-iam-test', aud: ['sts.amazonaws.com'] }, { lifetimeSeconds: 86400, key: privateKey });
+    await deployLab(forged);
+    const terminal = new CapturedTerminal();
+
+    // WHEN
+    const code = await runToken({ scenario: ScenarioId.IRSA }, { kube: cluster.client(), out: terminal.output(true), fetch });
+
+    // THEN
+    expect(code).toBe(ExitCode.CHECK_FAILED);
+    const irsa = terminal.json().tokens.find((t: { kind: string }) => t.kind === TokenKind.IRSA);
+    expect(irsa.forSts).toEqual({ ok: false, detail: expect.stringMatching(/^not accepted: signature verification failed/) });
+  });
+
+  test('fails when the IRSA token has the wrong audience', async () => {
+    await deployLab(await cluster.sign({ sub: 'system:serviceaccount:irsa:eks-iam-test', aud: ['sts.amazon.com'] }, { lifetimeSeconds: 86400 }));
+    const terminal = new CapturedTerminal();
+    const code = await runToken({ scenario: ScenarioId.IRSA }, { kube: cluster.client(), out: terminal.output(), fetch });
+    expect(code).toBe(ExitCode.CHECK_FAILED);
+    expect(terminal.text).toContain('✗ no: audience sts.amazon.com, not sts.amazonaws.com');
+  });
+
+  test('says why a token could not be read, e.g. an IRSA pod the webhook never mutated', async () => {
+    // GIVEN: no IRSA token file in the pod
+    const projected = await cluster.sign({ sub: 'system:serviceaccount:irsa:eks-iam-test', aud: ['https://kubernetes.default.svc'] }, { lifetimeSeconds: 3607 });
+    sleepPod(cluster, 'irsa', 'eks-iam-test4', { [TOKEN_PATHS[TokenKind.PROJECTED]]: projected });
+    const terminal = new CapturedTerminal();
+
+    // WHEN
+    const code = await runToken({ scenario: ScenarioId.IRSA }, { kube: cluster.client(), out: terminal.output(), fetch });
+
+    // THEN: the projected token was read, so the command still succeeds
+    expect(code).toBe(ExitCode.OK);
+    expect(terminal.text).toContain(`- IRSA: not read, cat: ${TOKEN_PATHS[TokenKind.IRSA]}: No such file or directory.`);
+  });
+
+  test('fails for the bystander, which has no sleep pod', async () => {
+    await expect(runToken({ scenario: ScenarioId.BYSTANDER }, { kube: cluster.client(), out: new CapturedTerminal().output(), fetch })).rejects.toThrow(/bystander scenario has no sleep pod/);
+  });
+});
