@@ -167,6 +167,7 @@ export async function runToken(options: TokenOptions, deps: TokenDeps): Promise<
 
 async function forSts(kind: TokenKind, token: string, claims: TokenClaims, fetchFn: typeof fetch): Promise<{ ok: boolean; detail: string }> {
   if (kind === TokenKind.LEGACY) return { ok: false, detail: 'no: only the API server can verify it, and it never expires' };
+  if (kind === TokenKind.POD_IDENTITY) return { ok: false, detail: `not for STS: the node agent trades it with EKS Auth (audience ${claims.aud?.join(', ') ?? 'none'})` };
   if (!claims.aud?.includes(STS_AUDIENCE)) return { ok: false, detail: `no: audience ${claims.aud?.join(', ') ?? 'none'}, not ${STS_AUDIENCE}` };
   if (!claims.iss) return { ok: false, detail: 'no: the token names no issuer' };
   return verifyAsSts(token, claims.iss, fetchFn);
@@ -178,7 +179,6 @@ function printTokens(out: Output, reports: TokenReport[]): void {
   out.table(
     ['', ...reports.map((r) => r.kind)],
     [
-      ['read from', ...reports.map((r) => r.from.replace(':', ':\n'))],
       row('alg / kid', (r) => `${r.claims!.alg ?? '-'} / ${r.claims!.kid ?? '-'}`),
       row('iss', (r) => r.claims!.iss),
       row('sub', (r) => r.claims!.sub),
@@ -186,8 +186,11 @@ function printTokens(out: Output, reports: TokenReport[]): void {
       row('iat', (r) => r.claims!.iat),
       row('exp', (r) => r.claims!.exp ?? 'never'),
       row('lifetime', (r) => describeLifetime(r.claims!.lifetimeSeconds)),
-      row('STS accepts it?', (r) => r.forSts && `${mark(r.forSts.ok)} ${r.forSts.detail}`),
+      row('STS accepts it?', (r) => r.forSts && `${mark(r.forSts.ok)} ${r.forSts.ok ? 'yes' : 'no'}`),
     ],
   );
-  for (const report of reports.filter((r) => r.missing)) out.say(`- ${report.kind}: not read, ${report.missing}.`);
+  for (const report of reports) {
+    if (report.missing) out.say(`- ${report.kind}: not read, ${report.missing}.`);
+    else out.say(`${report.forSts ? mark(report.forSts.ok) : '-'} ${report.kind} (${report.from}): ${report.forSts?.detail ?? ''}`);
+  }
 }

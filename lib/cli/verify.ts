@@ -191,8 +191,13 @@ function printVerdicts(out: Output, toggles: LabToggles, verdicts: ScenarioVerdi
   }
 }
 
+/** Table cells stay narrow; the full log lines are printed above the table. */
+function short(text: string, width = 48): string {
+  return text.length > width ? `${text.slice(0, width - 3)}...` : text;
+}
+
 function describeExpected(expected: ExpectedOutcome): string {
-  return [expected.phase, expected.logSignature ? `log: ${expected.logSignature}` : undefined, `caller: ${expected.caller}`].filter(Boolean).join('\n');
+  return [expected.phase, expected.logSignature ? `log: ${short(expected.logSignature)}` : undefined, `caller: ${expected.caller}`].filter(Boolean).join('\n');
 }
 
 function describeObserved(verdict: ScenarioVerdict): string {
@@ -200,5 +205,5 @@ function describeObserved(verdict: ScenarioVerdict): string {
   if (!observed) return 'not deployed';
   const lastLine = observed.logTail[observed.logTail.length - 1];
   const caller = observed.caller === undefined ? 'caller: (no sleep pod)' : `caller: ${observed.caller.kind ?? observed.caller.detail ?? 'unknown'}`;
-  return [`${observed.phase}${observed.exitCode !== undefined ? ` (exit ${observed.exitCode})` : ''}`, lastLine ? `log: ${lastLine}` : 'log: (empty)', caller].join('\n');
+  return [`${observed.phase}${observed.exitCode !== undefined ? ` (exit ${observed.exitCode})` : ''}`, lastLine ? `log: ${short(lastLine)}` : 'log: (empty)', caller].join('\n');
 }

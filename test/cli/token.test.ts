@@ -64,7 +64,8 @@ describe('lab token', () => {
     expect(text).toMatch(/│ exp\s+│ never\s+│ 20\d\d-/);
     expect(text).toMatch(/│ lifetime\s+│ never\s+│ 3607 s \(1h 0m 7s\)\s+│ 86400 s \(24h 0m 0s\)\s+│ 86400 s \(24h 0m 0s\)\s+│/);
     expect(text).toContain('sts.amazonaws.com');
-    expect(text).toContain(`✓ signature verified with ${cluster.url}/openid/v1/jwks`);
+    expect(text).toContain(`✓ IRSA (irsa/eks-iam-test4:${TOKEN_PATHS[TokenKind.IRSA]}): signature verified with ${cluster.url}/openid/v1/jwks`);
+    expect(text).toMatch(/│ STS accepts it\? │ ✗ no\s+│ ✗ no\s+│ ✓ yes\s+│ ✗ no\s+│/);
     // STS's own path: discovery document, then the JWKS it names.
     expect(cluster.requests).toEqual(expect.arrayContaining(['GET /.well-known/openid-configuration', 'GET /openid/v1/jwks']));
   });
@@ -106,7 +107,7 @@ describe('lab token', () => {
     const terminal = new CapturedTerminal();
     const code = await runToken({ scenario: ScenarioId.IRSA }, { kube: cluster.client(), out: terminal.output(), fetch });
     expect(code).toBe(ExitCode.CHECK_FAILED);
-    expect(terminal.text).toContain('✗ no: audience sts.amazon.com, not sts.amazonaws.com');
+    expect(terminal.text).toContain('✗ IRSA (irsa/eks-iam-test4:/var/run/secrets/eks.amazonaws.com/serviceaccount/token): no: audience sts.amazon.com, not sts.amazonaws.com');
   });
 
   test('says why a token could not be read, e.g. an IRSA pod the webhook never mutated', async () => {
