@@ -177,14 +177,26 @@ function exportClusterContract(stack: Stack, clusterInfo: blueprints.ClusterInfo
 /** The cdk-nag findings the cluster stack keeps on purpose, each with its reason. */
 function acknowledgeClusterFindings(stack: Stack, clusterInfo: blueprints.ClusterInfo): void {
   const cluster = clusterInfo.cluster;
-  acknowledgeNag(stack, 'VPC flow logs cost per GB and their log group outlives the stack; the lab is about IAM, which CloudTrail records.', 'VPC7');
-  acknowledgeNag(cluster, 'The lab is driven with kubectl from a workstation; the public endpoint only admits IAM principals with an access entry.', 'EKS1');
+  acknowledgeNag(
+    stack,
+    'VPC flow logs cost per GB and their log group outlives the stack; the lab is about IAM, which CloudTrail records.',
+    'VPC7',
+  );
+  acknowledgeNag(
+    cluster,
+    'The lab is driven with kubectl from a workstation; the public endpoint only admits IAM principals with an access entry.',
+    'EKS1',
+  );
   acknowledgeNag(
     cluster,
     'EKS writes control-plane logs to a log group it creates outside CloudFormation, which `cdk destroy` would leave behind; CloudTrail already shows every credential exchange the lab teaches.',
     ...['api', 'audit', 'authenticator', 'controllerManager', 'scheduler'].map((log) => `EKS2[LogExport::${log}]`),
   );
-  acknowledgeNag(cluster, 'AmazonEKSClusterPolicy is the policy EKS requires on the cluster role.', managedPolicyFinding('AmazonEKSClusterPolicy'));
+  acknowledgeNag(
+    cluster,
+    'AmazonEKSClusterPolicy is the policy EKS requires on the cluster role.',
+    managedPolicyFinding('AmazonEKSClusterPolicy'),
+  );
   acknowledgeNag(
     cluster,
     'These are the policies EKS requires on a managed node role. Every pod that reaches IMDS can use them too, which is what the node-role scenario shows.',

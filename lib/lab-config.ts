@@ -70,5 +70,7 @@ function parseImage(key: string, value: unknown): string {
 }
 
 function invalid(key: string, value: unknown, allowed: string): Error {
-  return new Error(`Invalid context value for '${key}': got ${JSON.stringify(value)}, expected ${allowed}. Pass it as -c ${key}=<value> or set it in cdk.json.`);
+  return new Error(
+    `Invalid context value for '${key}': got ${JSON.stringify(value)}, expected ${allowed}. Pass it as -c ${key}=<value> or set it in cdk.json.`,
+  );
 }

@@ -10,10 +10,7 @@ export const DOCUMENTED_TOGGLES: ReadonlyArray<{ readonly label: string; readonl
 
 /** The expected-outcome table as Markdown: one row per scenario and toggle setting. */
 export function outcomeTableMarkdown(): string {
-  const rows = [
-    '| scenario | toggles | `s3 ls` pod | phase | log shows | caller | why |',
-    '|---|---|---|---|---|---|---|',
-  ];
+  const rows = ['| scenario | toggles | `s3 ls` pod | phase | log shows | caller | why |', '|---|---|---|---|---|---|---|'];
   for (const scenario of SCENARIOS) {
     for (const { label, toggles } of DOCUMENTED_TOGGLES) {
       const outcome = expectedOutcome(scenario.id, toggles);

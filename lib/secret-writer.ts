@@ -71,9 +71,7 @@ export class SecretWriter extends Construct {
       description: `Writes the Kubernetes Secret ${props.namespace}/${props.secretName}`,
     });
     this.role = role;
-    role.addToPolicy(
-      new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [props.source.secretArn] }),
-    );
+    role.addToPolicy(new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [props.source.secretArn] }));
     // `aws eks update-kubeconfig` reads the endpoint and CA from DescribeCluster.
     role.addToPolicy(
       new iam.PolicyStatement({

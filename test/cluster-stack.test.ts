@@ -94,7 +94,10 @@ describe('cluster stack eks-oidc-demo', () => {
   });
 
   test('everything is deleted on destroy: the KMS key and every log group', () => {
-    template.hasResource('AWS::KMS::Key', { DeletionPolicy: 'Delete', Properties: Match.objectLike({ EnableKeyRotation: true, PendingWindowInDays: 7 }) });
+    template.hasResource('AWS::KMS::Key', {
+      DeletionPolicy: 'Delete',
+      Properties: Match.objectLike({ EnableKeyRotation: true, PendingWindowInDays: 7 }),
+    });
     for (const [id, group] of Object.entries(template.findResources('AWS::Logs::LogGroup'))) {
       expect([id, group.DeletionPolicy]).toEqual([id, 'Delete']);
     }
@@ -147,7 +150,10 @@ describe('cluster stack stability', () => {
     const changed = Object.keys(open.Resources).filter((id) => JSON.stringify(open.Resources[id]) !== JSON.stringify(locked.Resources[id]));
     expect(changed).toHaveLength(1);
     expect(open.Resources[changed[0]].Type).toBe('AWS::EC2::LaunchTemplate');
-    expect(locked.Resources[changed[0]].Properties.LaunchTemplateData.MetadataOptions).toEqual({ HttpTokens: 'required', HttpPutResponseHopLimit: 1 });
+    expect(locked.Resources[changed[0]].Properties.LaunchTemplateData.MetadataOptions).toEqual({
+      HttpTokens: 'required',
+      HttpPutResponseHopLimit: 1,
+    });
     expect(Object.keys(locked.Resources)).toEqual(Object.keys(open.Resources));
   });
 });

@@ -36,7 +36,11 @@ describe('CloudFormation and Kubernetes agree', () => {
     const pods = objects.filter((o) => o.kind === 'Pod');
     expect(pods.length).toBeGreaterThan(0);
     for (const pod of pods) {
-      expect([pod.metadata.name, pod.metadata.namespace, pod.spec.serviceAccountName]).toEqual([pod.metadata.name, sa.metadata.namespace, sa.metadata.name]);
+      expect([pod.metadata.name, pod.metadata.namespace, pod.spec.serviceAccountName]).toEqual([
+        pod.metadata.name,
+        sa.metadata.namespace,
+        sa.metadata.name,
+      ]);
     }
   });
 
@@ -44,7 +48,10 @@ describe('CloudFormation and Kubernetes agree', () => {
     const [association] = Object.values(podIdentity.findResources('AWS::EKS::PodIdentityAssociation'));
     const objects = kubeObjects(podIdentity);
     const sa = objects.find(
-      (o) => o.kind === 'ServiceAccount' && o.metadata.name === association.Properties.ServiceAccount && o.metadata.namespace === association.Properties.Namespace,
+      (o) =>
+        o.kind === 'ServiceAccount' &&
+        o.metadata.name === association.Properties.ServiceAccount &&
+        o.metadata.namespace === association.Properties.Namespace,
     );
     expect(sa).toBeDefined();
     const role = logicalIdsOf(podIdentity, 'AWS::IAM::Role')[0];

@@ -72,7 +72,11 @@ describe('IRSA scenario', () => {
     expect(s3Ls.metadata.namespace).toBe('irsa');
     expect(s3Ls.spec).toMatchObject({ serviceAccountName: 'eks-iam-test', restartPolicy: 'Never', containers: [{ args: ['s3', 'ls'] }] });
     const sleep = kubeObject(template, 'Pod', 'eks-iam-test4');
-    expect(sleep.spec).toMatchObject({ serviceAccountName: 'eks-iam-test', restartPolicy: 'Never', containers: [{ command: ['sleep', 'infinity'] }] });
+    expect(sleep.spec).toMatchObject({
+      serviceAccountName: 'eks-iam-test',
+      restartPolicy: 'Never',
+      containers: [{ command: ['sleep', 'infinity'] }],
+    });
     // No static keys: they would win over web identity in the SDK chain.
     for (const pod of [s3Ls, sleep]) expect(pod.spec.containers[0].env).toBeUndefined();
   });

@@ -98,12 +98,17 @@ describe('the whole lab', () => {
     }
   });
 
-  test.each(Object.keys({ 'eks-oidc-demo': 0, 'eks-oidc-demo-node-role': 0, 'eks-oidc-demo-secret-injected': 0, 'eks-oidc-demo-irsa': 0, 'eks-oidc-demo-pod-identity': 0 }))(
-    'stack %s matches its snapshot',
-    (name) => {
-      expect(templates[name].toJSON()).toMatchSnapshot();
-    },
-  );
+  test.each(
+    Object.keys({
+      'eks-oidc-demo': 0,
+      'eks-oidc-demo-node-role': 0,
+      'eks-oidc-demo-secret-injected': 0,
+      'eks-oidc-demo-irsa': 0,
+      'eks-oidc-demo-pod-identity': 0,
+    }),
+  )('stack %s matches its snapshot', (name) => {
+    expect(templates[name].toJSON()).toMatchSnapshot();
+  });
 });
 
 describe('the cdk-nag check itself', () => {

@@ -79,7 +79,14 @@ describe('node-role scenario with nodeRoleS3Access=true', () => {
     template.resourceCountIs('AWS::IAM::Policy', 1);
     template.hasResourceProperties('AWS::IAM::Policy', {
       PolicyDocument: { Statement: [{ Action: 's3:ListAllMyBuckets', Effect: 'Allow', Resource: '*' }], Version: '2012-10-17' },
-      Roles: [{ 'Fn::Select': [1, { 'Fn::Split': ['/', { 'Fn::Select': [5, { 'Fn::Split': [':', { 'Fn::ImportValue': 'eks-oidc-demo-NodeRoleArn' }] }] }] }] }],
+      Roles: [
+        {
+          'Fn::Select': [
+            1,
+            { 'Fn::Split': ['/', { 'Fn::Select': [5, { 'Fn::Split': [':', { 'Fn::ImportValue': 'eks-oidc-demo-NodeRoleArn' }] }] }] },
+          ],
+        },
+      ],
     });
   });
 

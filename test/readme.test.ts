@@ -10,12 +10,17 @@ describe('README.md', () => {
     expect(readme).toContain('| node-role | defaults | `eks-iam-test1` | Failed |');
   });
 
-  test.each(['npm ci', 'npx cdk deploy --all', 'aws eks update-kubeconfig', 'kubectl get pod -n node-role', 'kubectl logs', 'npx cdk destroy --all', 'npm test'])(
-    'tells a newcomer to run `%s`',
-    (command) => {
-      expect(readme).toContain(command);
-    },
-  );
+  test.each([
+    'npm ci',
+    'npx cdk deploy --all',
+    'aws eks update-kubeconfig',
+    'kubectl get pod -n node-role',
+    'kubectl logs',
+    'npx cdk destroy --all',
+    'npm test',
+  ])('tells a newcomer to run `%s`', (command) => {
+    expect(readme).toContain(command);
+  });
 
   test('.ci/run installs cleanly and then runs the README test command', () => {
     const ci = fs.readFileSync(path.join(__dirname, '..', '.ci', 'run'), 'utf8');

@@ -144,18 +144,21 @@ describe('secret-injected stack', () => {
       }
     });
 
-    test.each([SECRET_INJECTED.s3LsPod, SECRET_INJECTED.sleepPod!])('pod %s reads the keys from aws-static-keys through secretKeyRef', (name) => {
-      // THEN
-      const pod = kubeObject(template, 'Pod', name);
-      expect(pod.metadata.namespace).toBe('secret-injected');
-      const [container] = pod.spec.containers;
-      expect(container.env).toEqual(
-        expect.arrayContaining(
-          KEY_VARIABLES.map((variable) => ({ name: variable, valueFrom: { secretKeyRef: { name: K8S_SECRET, key: variable } } })),
-        ),
-      );
-      expect(container.env).toContainEqual({ name: 'AWS_DEFAULT_REGION', value: 'us-east-2' });
-    });
+    test.each([SECRET_INJECTED.s3LsPod, SECRET_INJECTED.sleepPod!])(
+      'pod %s reads the keys from aws-static-keys through secretKeyRef',
+      (name) => {
+        // THEN
+        const pod = kubeObject(template, 'Pod', name);
+        expect(pod.metadata.namespace).toBe('secret-injected');
+        const [container] = pod.spec.containers;
+        expect(container.env).toEqual(
+          expect.arrayContaining(
+            KEY_VARIABLES.map((variable) => ({ name: variable, valueFrom: { secretKeyRef: { name: K8S_SECRET, key: variable } } })),
+          ),
+        );
+        expect(container.env).toContainEqual({ name: 'AWS_DEFAULT_REGION', value: 'us-east-2' });
+      },
+    );
 
     test('the s3 ls pod runs once, as in the post', () => {
       // THEN
@@ -251,7 +254,14 @@ describe('secret-injected stack', () => {
       expect([undefined, 'Delete']).toContain(resource.UpdateReplacePolicy);
     }
     // The CDK retains these types unless told otherwise; each is set explicitly here.
-    for (const type of ['AWS::Logs::LogGroup', 'AWS::SecretsManager::Secret', 'AWS::IAM::User', 'AWS::IAM::AccessKey', 'AWS::EKS::AccessEntry', SECRET_WRITER_RESOURCE_TYPE]) {
+    for (const type of [
+      'AWS::Logs::LogGroup',
+      'AWS::SecretsManager::Secret',
+      'AWS::IAM::User',
+      'AWS::IAM::AccessKey',
+      'AWS::EKS::AccessEntry',
+      SECRET_WRITER_RESOURCE_TYPE,
+    ]) {
       const ofType = Object.values(template.findResources(type));
       expect(ofType.length).toBeGreaterThan(0);
       for (const resource of ofType) expect(resource.DeletionPolicy).toBe('Delete');

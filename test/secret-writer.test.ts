@@ -48,6 +48,9 @@ describe('SecretWriter', () => {
     });
     // THEN
     expect(result.error).toBeUndefined();
-    expect({ status: result.status, output: result.stderr }).toEqual({ status: 0, output: expect.stringMatching(/Ran \d+ tests[\s\S]*\nOK\n?$/) });
+    expect({ status: result.status, output: result.stderr }).toEqual({
+      status: 0,
+      output: expect.stringMatching(/Ran \d+ tests[\s\S]*\nOK\n?$/),
+    });
   });
 });

@@ -23,7 +23,10 @@ describe('npx cdk synth', () => {
     // THEN it exits 0, nothing tried the network, and every stack is there
     expect(result.stderr).not.toMatch(/offline guard|refused|ENOTFOUND|EAI_AGAIN|credentials/i);
     expect(result.status).toBe(0);
-    const templates = fs.readdirSync(outdir).filter((f) => f.endsWith('.template.json')).sort();
+    const templates = fs
+      .readdirSync(outdir)
+      .filter((f) => f.endsWith('.template.json'))
+      .sort();
     expect(templates).toEqual([
       'eks-oidc-demo-irsa.template.json',
       'eks-oidc-demo-node-role.template.json',

@@ -29,7 +29,11 @@ export async function buildTestLab(context: Record<string, unknown> = {}): Promi
     context: { ...CDK_JSON_CONTEXT, '@aws-cdk/core:failSynthOnValidationErrors': false, ...context },
     outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'eks-oidc-demo-')),
   });
-  const stacks = await buildLab(app, parseLabConfig((key) => app.node.tryGetContext(key)), TEST_ACCOUNT);
+  const stacks = await buildLab(
+    app,
+    parseLabConfig((key) => app.node.tryGetContext(key)),
+    TEST_ACCOUNT,
+  );
   const byName = Object.fromEntries([stacks.cluster, ...stacks.scenarios].map((s) => [s.stackName, s]));
   return { app, stacks, byName };
 }

@@ -80,7 +80,9 @@ export class StackTemplate {
         try {
           objects = JSON.parse(manifest) as KubeObject[];
         } catch (err) {
-          throw new LabError(`The manifest of ${this.stackName}/${logicalId} is not JSON (${firstLine(err)}). Re-run \`npx cdk synth --quiet\`.`);
+          throw new LabError(
+            `The manifest of ${this.stackName}/${logicalId} is not JSON (${firstLine(err)}). Re-run \`npx cdk synth --quiet\`.`,
+          );
         }
       }
       return { logicalId, objects };
@@ -118,9 +120,13 @@ export class LabAssembly {
   static read(dir: string): LabAssembly {
     const manifestPath = join(dir, 'manifest.json');
     if (!existsSync(manifestPath)) {
-      throw new LabError(`No cloud assembly in ${dir}. Run \`npx cdk synth --quiet\` (with the same -c options you deploy with), or pass --assembly DIR.`);
+      throw new LabError(
+        `No cloud assembly in ${dir}. Run \`npx cdk synth --quiet\` (with the same -c options you deploy with), or pass --assembly DIR.`,
+      );
     }
-    let manifest: { artifacts?: Record<string, { type?: string; displayName?: string; properties?: { templateFile?: string; stackName?: string } }> };
+    let manifest: {
+      artifacts?: Record<string, { type?: string; displayName?: string; properties?: { templateFile?: string; stackName?: string } }>;
+    };
     try {
       manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
     } catch (err) {

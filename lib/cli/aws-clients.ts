@@ -70,7 +70,15 @@ export async function connectAws(options: ConnectAwsOptions = {}): Promise<AwsCl
 async function resolveCredentials(provider: CredentialsProvider, timeoutMs: number): Promise<AwsCredentialIdentity> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new LabError(`Timed out after ${timeoutMs / 1000}s looking for AWS credentials. Run \`aws configure\` or set AWS_PROFILE, then retry.`)), timeoutMs);
+    timer = setTimeout(
+      () =>
+        reject(
+          new LabError(
+            `Timed out after ${timeoutMs / 1000}s looking for AWS credentials. Run \`aws configure\` or set AWS_PROFILE, then retry.`,
+          ),
+        ),
+      timeoutMs,
+    );
   });
   try {
     return await Promise.race([provider(), timeout]);
@@ -86,25 +94,43 @@ function credentialsError(err: unknown): LabError {
   const name = (err as { name?: string }).name;
   const message = firstLine(err);
   const profile = process.env.AWS_PROFILE;
-  if (/SSO|sso/.test(message)) return new LabError(`The AWS SSO session is missing or expired (${message}). Run \`aws sso login${profile ? ` --profile ${profile}` : ''}\`, then retry.`);
+  if (/SSO|sso/.test(message))
+    return new LabError(
+      `The AWS SSO session is missing or expired (${message}). Run \`aws sso login${profile ? ` --profile ${profile}` : ''}\`, then retry.`,
+    );
   if (name === 'CredentialsProviderError' || name === 'ProviderError') {
-    if (profile) return new LabError(`AWS profile '${profile}' gives no credentials (${message}). Run \`aws configure --profile ${profile}\` or unset AWS_PROFILE, then retry.`);
+    if (profile)
+      return new LabError(
+        `AWS profile '${profile}' gives no credentials (${message}). Run \`aws configure --profile ${profile}\` or unset AWS_PROFILE, then retry.`,
+      );
     return new LabError(NO_CREDENTIALS_MESSAGE);
   }
   return new LabError(`Cannot load AWS credentials: ${message}. Run \`aws configure\` or set AWS_PROFILE, then retry.`);
 }
 
-const REJECTED_CREDENTIALS = new Set(['ExpiredToken', 'ExpiredTokenException', 'InvalidClientTokenId', 'UnrecognizedClientException', 'SignatureDoesNotMatch', 'InvalidSignatureException', 'AuthFailure']);
+const REJECTED_CREDENTIALS = new Set([
+  'ExpiredToken',
+  'ExpiredTokenException',
+  'InvalidClientTokenId',
+  'UnrecognizedClientException',
+  'SignatureDoesNotMatch',
+  'InvalidSignatureException',
+  'AuthFailure',
+]);
 
 /** Turns an AWS service or network error into a one-line LabError, or returns undefined if it is neither. */
 export function describeAwsError(err: unknown): LabError | undefined {
   const error = err as { name?: string; code?: string; $metadata?: unknown; message?: string };
   if (error?.$metadata !== undefined && error.name) {
     if (REJECTED_CREDENTIALS.has(error.name)) {
-      return new LabError(`AWS rejected the credentials (${error.name}: ${firstLine(err)}). Refresh them (\`aws configure\`, \`aws sso login\`), then retry.`);
+      return new LabError(
+        `AWS rejected the credentials (${error.name}: ${firstLine(err)}). Refresh them (\`aws configure\`, \`aws sso login\`), then retry.`,
+      );
     }
     if (/AccessDenied|UnauthorizedOperation/.test(error.name)) {
-      return new LabError(`AWS denied the call (${error.name}: ${firstLine(err)}). Use an identity that may read the lab's resources, then retry.`);
+      return new LabError(
+        `AWS denied the call (${error.name}: ${firstLine(err)}). Use an identity that may read the lab's resources, then retry.`,
+      );
     }
     return new LabError(`AWS answered ${error.name}: ${firstLine(err)}`);
   }

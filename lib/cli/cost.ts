@@ -101,7 +101,9 @@ export function runCost(options: CostOptions, out: Output): ExitCode {
   );
   out.say(`A month is ${HOURS_PER_MONTH} h. Not counted (${NOT_COUNTED.length} per-use items): ${NOT_COUNTED.join('; ')}.`);
   for (const item of estimate.unpriced) {
-    out.say(`✗ No price for ${item.item} in ${item.stack}: ${item.reason}. Add it to lib/cli/private/price-table.ts or change the resource.`);
+    out.say(
+      `✗ No price for ${item.item} in ${item.stack}: ${item.reason}. Add it to lib/cli/private/price-table.ts or change the resource.`,
+    );
   }
   if (options.budget !== undefined) {
     out.say(
@@ -131,11 +133,17 @@ function controlPlanes(stack: StackTemplate, unpriced: UnpricedItem[]): CostItem
   const clusters = [
     ...stack.resourcesOfType('AWS::EKS::Cluster').map(({ resource }) => stack.property(resource, 'Version')),
     // The older aws-eks module creates its cluster through a custom resource.
-    ...stack.resourcesOfType('Custom::AWSCDK-EKS-Cluster').map(({ resource }) => (stack.property(resource, 'Config') as { version?: unknown } | undefined)?.version),
+    ...stack
+      .resourcesOfType('Custom::AWSCDK-EKS-Cluster')
+      .map(({ resource }) => (stack.property(resource, 'Config') as { version?: unknown } | undefined)?.version),
   ];
   return clusters.flatMap((version) => {
     if (typeof version !== 'string') {
-      unpriced.push({ stack: stack.stackName, item: 'EKS control plane', reason: 'the cluster names no Kubernetes version, so its support tier is unknown' });
+      unpriced.push({
+        stack: stack.stackName,
+        item: 'EKS control plane',
+        reason: 'the cluster names no Kubernetes version, so its support tier is unknown',
+      });
       return [];
     }
     const { tier, reason } = supportTier(version);
@@ -158,22 +166,44 @@ function nodeGroups(stack: StackTemplate, unpriced: UnpricedItem[]): CostItem[] 
     const instanceType = types?.[0] ?? data?.InstanceType ?? 't3.medium';
     const price = PRICE_TABLE.instancePerHour[instanceType];
     if (price === undefined) {
-      unpriced.push({ stack: stack.stackName, item: `EC2 ${instanceType} (node group ${name})`, reason: `instance type ${instanceType} is not in the price table` });
+      unpriced.push({
+        stack: stack.stackName,
+        item: `EC2 ${instanceType} (node group ${name})`,
+        reason: `instance type ${instanceType} is not in the price table`,
+      });
     } else {
       lines.push(item(stack, `EC2 ${instanceType} (node group ${name})`, nodes, price, 'USD/h', `desired size ${nodes}`));
     }
 
     const volumes = (data?.BlockDeviceMappings ?? []).filter((mapping) => mapping.Ebs);
-    const disks = volumes.length > 0
-      ? volumes.map((mapping) => ({ size: mapping.Ebs!.VolumeSize ?? 8, type: mapping.Ebs!.VolumeType ?? 'gp2', device: mapping.DeviceName ?? '?' }))
-      : [{ size: Number(stack.property(resource, 'DiskSize') ?? 20), type: 'gp3', device: 'default root volume' }];
+    const disks =
+      volumes.length > 0
+        ? volumes.map((mapping) => ({
+            size: mapping.Ebs!.VolumeSize ?? 8,
+            type: mapping.Ebs!.VolumeType ?? 'gp2',
+            device: mapping.DeviceName ?? '?',
+          }))
+        : [{ size: Number(stack.property(resource, 'DiskSize') ?? 20), type: 'gp3', device: 'default root volume' }];
     for (const disk of disks) {
       const perGb = PRICE_TABLE.ebsPerGbMonth[disk.type];
       if (perGb === undefined) {
-        unpriced.push({ stack: stack.stackName, item: `EBS ${disk.type} ${disk.device} (node group ${name})`, reason: `volume type ${disk.type} is not in the price table` });
+        unpriced.push({
+          stack: stack.stackName,
+          item: `EBS ${disk.type} ${disk.device} (node group ${name})`,
+          reason: `volume type ${disk.type} is not in the price table`,
+        });
         continue;
       }
-      lines.push(item(stack, `EBS ${disk.type} ${disk.size} GB, ${disk.device} (node group ${name})`, nodes * disk.size, perGb, 'USD/GB-month', `${nodes} node(s) x ${disk.size} GB`));
+      lines.push(
+        item(
+          stack,
+          `EBS ${disk.type} ${disk.size} GB, ${disk.device} (node group ${name})`,
+          nodes * disk.size,
+          perGb,
+          'USD/GB-month',
+          `${nodes} node(s) x ${disk.size} GB`,
+        ),
+      );
     }
 
     const publicSubnets = subnetsOf(stack, resource).filter((subnet) => stack.property(subnet, 'MapPublicIpOnLaunch') === true);

@@ -45,13 +45,26 @@ export async function runDoctor(options: DoctorOptions, deps: DoctorDeps): Promi
 
   const findings = report.findings.findings;
   const failed = findings.filter((f) => !f.ok);
-  out.result({ assembly: options.assembly, offline: Boolean(options.offline), toggles: report.toggles, skipped: report.skipped, findings, ok: failed.length === 0 });
-  out.say(`Checked ${options.assembly}${options.offline ? ' (offline)' : ' and the deployed lab'}${report.toggles ? `, toggles imds=${report.toggles.imds} nodeRoleS3Access=${report.toggles.nodeRoleS3Access}` : ''}.`);
+  out.result({
+    assembly: options.assembly,
+    offline: Boolean(options.offline),
+    toggles: report.toggles,
+    skipped: report.skipped,
+    findings,
+    ok: failed.length === 0,
+  });
+  out.say(
+    `Checked ${options.assembly}${options.offline ? ' (offline)' : ' and the deployed lab'}${report.toggles ? `, toggles imds=${report.toggles.imds} nodeRoleS3Access=${report.toggles.nodeRoleS3Access}` : ''}.`,
+  );
   for (const finding of findings) printFinding(out, finding);
   if (report.skipped.length > 0) {
     out.say(`Skipped (stack not in ${options.assembly}): ${report.skipped.map((s) => `${s.scenario} (${s.stackName})`).join(', ')}.`);
   }
-  out.say(failed.length === 0 ? `${mark(true)} No problems found (${findings.length} checks).` : `${mark(false)} ${failed.length} problem(s) in ${findings.length} checks.`);
+  out.say(
+    failed.length === 0
+      ? `${mark(true)} No problems found (${findings.length} checks).`
+      : `${mark(false)} ${failed.length} problem(s) in ${findings.length} checks.`,
+  );
   return failed.length === 0 ? ExitCode.OK : ExitCode.CHECK_FAILED;
 }
 

@@ -100,7 +100,9 @@ export class LabKube {
 
   /** @returns undefined if the service account does not exist */
   readServiceAccount(namespace: string, name: string): Promise<V1ServiceAccount | undefined> {
-    return this.orUndefined(this.call(`read service account ${namespace}/${name}`, () => this.core.readNamespacedServiceAccount({ namespace, name })));
+    return this.orUndefined(
+      this.call(`read service account ${namespace}/${name}`, () => this.core.readNamespacedServiceAccount({ namespace, name })),
+    );
   }
 
   /** Runs a command in a container, like `kubectl exec`, and collects what it prints. */
@@ -116,7 +118,12 @@ export class LabKube {
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         socket.terminate();
-        reject(new LabError(`\`${command.join(' ')}\` in ${namespace}/${pod} did not finish within ${timeoutMs / 1000}s.`, ExitCode.CHECK_FAILED));
+        reject(
+          new LabError(
+            `\`${command.join(' ')}\` in ${namespace}/${pod} did not finish within ${timeoutMs / 1000}s.`,
+            ExitCode.CHECK_FAILED,
+          ),
+        );
       }, timeoutMs);
       socket.on('close', () => {
         clearTimeout(timer);
@@ -139,7 +146,12 @@ export class LabKube {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(
-        () => reject(new LabError(`The Kubernetes API at ${this.server} did not answer within ${this.timeoutMs / 1000}s (${what}). Is the cluster up? Check \`kubectl get nodes\`, then retry.`)),
+        () =>
+          reject(
+            new LabError(
+              `The Kubernetes API at ${this.server} did not answer within ${this.timeoutMs / 1000}s (${what}). Is the cluster up? Check \`kubectl get nodes\`, then retry.`,
+            ),
+          ),
         this.timeoutMs,
       );
     });
@@ -160,18 +172,25 @@ export class LabKube {
       if (code === 404) return new NotFound(what);
       const reason = apiMessage(err.body);
       if (code === 401) {
-        return new LabError(`The cluster rejected the credentials of kubeconfig context ${context} (401 Unauthorized). Run \`${UPDATE_KUBECONFIG}\` as an identity with a cluster access entry, then retry.`);
+        return new LabError(
+          `The cluster rejected the credentials of kubeconfig context ${context} (401 Unauthorized). Run \`${UPDATE_KUBECONFIG}\` as an identity with a cluster access entry, then retry.`,
+        );
       }
-      if (code === 403) return new LabError(`The cluster forbids this (${what}): ${reason}. Use an identity with cluster-admin access, then retry.`);
+      if (code === 403)
+        return new LabError(`The cluster forbids this (${what}): ${reason}. Use an identity with cluster-admin access, then retry.`);
       return new LabError(`The Kubernetes API answered ${code} to ${what}: ${reason}`, ExitCode.CHECK_FAILED);
     }
     const code = (err as { code?: string }).code ?? (err as { cause?: { code?: string } }).cause?.code;
     if (typeof code === 'string' && /^(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|ECONNRESET|EHOSTUNREACH|ENETUNREACH)$/.test(code)) {
-      return new LabError(`Cannot reach the Kubernetes API at ${this.server} (${code}). Is the cluster deployed (\`npx cdk deploy --all\`)? Then run \`${UPDATE_KUBECONFIG}\` and retry.`);
+      return new LabError(
+        `Cannot reach the Kubernetes API at ${this.server} (${code}). Is the cluster deployed (\`npx cdk deploy --all\`)? Then run \`${UPDATE_KUBECONFIG}\` and retry.`,
+      );
     }
     const message = firstLine(err);
     if (/get-token|exec|ENOENT|credential/i.test(message)) {
-      return new LabError(`The kubeconfig's credential command failed (${message}). Install the AWS CLI and configure credentials, run \`${UPDATE_KUBECONFIG}\`, then retry.`);
+      return new LabError(
+        `The kubeconfig's credential command failed (${message}). Install the AWS CLI and configure credentials, run \`${UPDATE_KUBECONFIG}\`, then retry.`,
+      );
     }
     return new LabError(`Kubernetes call failed (${what}): ${message}`);
   }

@@ -2,7 +2,12 @@ import { StackStatus, paginateListStacks } from '@aws-sdk/client-cloudformation'
 import { paginateDescribeLogGroups } from '@aws-sdk/client-cloudwatch-logs';
 import { Filter, paginateDescribeNetworkInterfaces, paginateDescribeSecurityGroups, paginateDescribeVpcs } from '@aws-sdk/client-ec2';
 import { DescribeClusterCommand, paginateListClusters } from '@aws-sdk/client-eks';
-import { GetOpenIDConnectProviderCommand, ListOpenIDConnectProvidersCommand, paginateListRoles, paginateListUsers } from '@aws-sdk/client-iam';
+import {
+  GetOpenIDConnectProviderCommand,
+  ListOpenIDConnectProvidersCommand,
+  paginateListRoles,
+  paginateListUsers,
+} from '@aws-sdk/client-iam';
 import { FilterNameStringType, paginateListSecrets } from '@aws-sdk/client-secrets-manager';
 import { LAB_CLUSTER } from '../cluster-contract';
 import { AwsClients } from './aws-clients';
@@ -36,7 +41,14 @@ const REGION = LAB_CLUSTER.region;
 
 /** Lists what of the lab is still in the account; every list is paginated. */
 export async function findLeftovers(aws: AwsClients): Promise<Leftover[]> {
-  const found: Leftover[][] = await Promise.all([stacks(aws), clustersAndProviders(aws), iamIdentities(aws), network(aws), secrets(aws), logGroups(aws)]);
+  const found: Leftover[][] = await Promise.all([
+    stacks(aws),
+    clustersAndProviders(aws),
+    iamIdentities(aws),
+    network(aws),
+    secrets(aws),
+    logGroups(aws),
+  ]);
   return found.flat();
 }
 
@@ -45,7 +57,8 @@ async function stacks(aws: AwsClients): Promise<Leftover[]> {
   const out: Leftover[] = [];
   for await (const page of paginateListStacks({ client: aws.cloudFormation }, { StackStatusFilter: live })) {
     for (const stack of page.StackSummaries ?? []) {
-      if (stack.StackName?.startsWith(PREFIX)) out.push({ kind: LeftoverKind.STACK, id: stack.StackName, detail: stack.StackStatus ?? '?' });
+      if (stack.StackName?.startsWith(PREFIX))
+        out.push({ kind: LeftoverKind.STACK, id: stack.StackName, detail: stack.StackStatus ?? '?' });
     }
   }
   return out;
@@ -70,7 +83,12 @@ async function clustersAndProviders(aws: AwsClients): Promise<Leftover[]> {
     const provider = await aws.iam.send(new GetOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: arn }));
     const tagged = (provider.Tags ?? []).some((tag) => tag.Key?.includes(PREFIX) || tag.Value?.includes(PREFIX));
     if (tagged) out.push({ kind: LeftoverKind.OIDC_PROVIDER, id: arn, detail: `tagged ${PREFIX}` });
-    else if (!issuers.has(hostPath)) out.push({ kind: LeftoverKind.OIDC_PROVIDER, id: arn, detail: `no cluster in ${REGION} has this issuer any more (orphaned; check it was the lab's)` });
+    else if (!issuers.has(hostPath))
+      out.push({
+        kind: LeftoverKind.OIDC_PROVIDER,
+        id: arn,
+        detail: `no cluster in ${REGION} has this issuer any more (orphaned; check it was the lab's)`,
+      });
   }
   return out;
 }
@@ -84,7 +102,8 @@ async function iamIdentities(aws: AwsClients): Promise<Leftover[]> {
   }
   for await (const page of paginateListUsers({ client: aws.iam }, {})) {
     for (const user of page.Users ?? []) {
-      if (user.UserName?.startsWith(PREFIX)) out.push({ kind: LeftoverKind.IAM_USER, id: user.UserName, detail: `${user.Arn ?? ''} (its access keys never expire)` });
+      if (user.UserName?.startsWith(PREFIX))
+        out.push({ kind: LeftoverKind.IAM_USER, id: user.UserName, detail: `${user.Arn ?? ''} (its access keys never expire)` });
     }
   }
   return out;
@@ -111,7 +130,8 @@ async function network(aws: AwsClients): Promise<Leftover[]> {
   for (const Filters of [...byVpc, [{ Name: 'tag:cluster.k8s.amazonaws.com/name', Values: [PREFIX] }]]) {
     for await (const page of paginateDescribeNetworkInterfaces({ client: aws.ec2 }, { Filters })) {
       for (const eni of page.NetworkInterfaces ?? []) {
-        if (eni.NetworkInterfaceId) interfaces.set(eni.NetworkInterfaceId, `${eni.Status ?? '?'}${eni.Description ? `, ${eni.Description}` : ''}`);
+        if (eni.NetworkInterfaceId)
+          interfaces.set(eni.NetworkInterfaceId, `${eni.Status ?? '?'}${eni.Description ? `, ${eni.Description}` : ''}`);
       }
     }
   }
@@ -131,12 +151,20 @@ async function network(aws: AwsClients): Promise<Leftover[]> {
 async function secrets(aws: AwsClients): Promise<Leftover[]> {
   const found = new Map<string, string>();
   for (const Key of [FilterNameStringType.name, FilterNameStringType.tag_value]) {
-    const pages = paginateListSecrets({ client: aws.secretsManager }, { Filters: [{ Key, Values: [PREFIX] }], IncludePlannedDeletion: true });
+    const pages = paginateListSecrets(
+      { client: aws.secretsManager },
+      { Filters: [{ Key, Values: [PREFIX] }], IncludePlannedDeletion: true },
+    );
     for await (const page of pages) {
       for (const secret of page.SecretList ?? []) {
         if (!secret.Name) continue;
         // A secret waiting for deletion still blocks a new one of the same name.
-        found.set(secret.Name, secret.DeletedDate ? `scheduled for deletion (${secret.DeletedDate.toISOString()}); a redeploy with this name fails until then` : secret.ARN ?? '');
+        found.set(
+          secret.Name,
+          secret.DeletedDate
+            ? `scheduled for deletion (${secret.DeletedDate.toISOString()}); a redeploy with this name fails until then`
+            : (secret.ARN ?? ''),
+        );
       }
     }
   }
@@ -148,7 +176,8 @@ async function logGroups(aws: AwsClients): Promise<Leftover[]> {
   for (const prefix of [`/aws/eks/${PREFIX}/`, `/aws/lambda/${PREFIX}`]) {
     for await (const page of paginateDescribeLogGroups({ client: aws.logs }, { logGroupNamePrefix: prefix })) {
       for (const group of page.logGroups ?? []) {
-        if (group.logGroupName) out.push({ kind: LeftoverKind.LOG_GROUP, id: group.logGroupName, detail: `${group.storedBytes ?? 0} bytes stored` });
+        if (group.logGroupName)
+          out.push({ kind: LeftoverKind.LOG_GROUP, id: group.logGroupName, detail: `${group.storedBytes ?? 0} bytes stored` });
       }
     }
   }
@@ -163,10 +192,17 @@ export async function runLeftovers(deps: { aws: AwsClients; out: Output }): Prom
   progress.stop();
   out.result({ region: REGION, leftovers, ok: leftovers.length === 0 });
   if (leftovers.length === 0) {
-    out.say(`${mark(true)} Nothing of ${PREFIX} is left in ${REGION} (stacks, cluster, OIDC providers, IAM roles and users, VPC, ENIs, security groups, secrets, log groups).`);
+    out.say(
+      `${mark(true)} Nothing of ${PREFIX} is left in ${REGION} (stacks, cluster, OIDC providers, IAM roles and users, VPC, ENIs, security groups, secrets, log groups).`,
+    );
     return ExitCode.OK;
   }
-  out.table(['kind', 'id', 'detail'], leftovers.map((l) => [l.kind, l.id, l.detail]));
-  out.say(`${mark(false)} ${leftovers.length} thing(s) of ${PREFIX} are still in the account. Run \`npx cdk destroy --all\` again, then delete what remains by hand.`);
+  out.table(
+    ['kind', 'id', 'detail'],
+    leftovers.map((l) => [l.kind, l.id, l.detail]),
+  );
+  out.say(
+    `${mark(false)} ${leftovers.length} thing(s) of ${PREFIX} are still in the account. Run \`npx cdk destroy --all\` again, then delete what remains by hand.`,
+  );
   return ExitCode.CHECK_FAILED;
 }

@@ -43,6 +43,7 @@ export function createProgram(deps: LabDependencies, exit: (code: ExitCode) => v
     deps.loadKube ??
     (() => {
       // Loaded on demand: the offline commands never need the Kubernetes client.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
       const { LabKube, loadLabKubeConfig } = require('./kube') as typeof import('./kube');
       return new LabKube(loadLabKubeConfig(deps.env));
     });
@@ -53,7 +54,10 @@ export function createProgram(deps: LabDependencies, exit: (code: ExitCode) => v
     .configureOutput({ writeOut: (text) => deps.terminal.stdout.write(text), writeErr: (text) => deps.terminal.stderr.write(text) })
     .exitOverride()
     .showHelpAfterError('(run `npm run lab -- --help` for the commands)')
-    .addHelpText('after', '\nExit codes: 0 everything checked holds, 1 something does not hold, 2 cannot check (missing credentials, kubeconfig or cloud assembly, or bad usage).');
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 everything checked holds, 1 something does not hold, 2 cannot check (missing credentials, kubeconfig or cloud assembly, or bad usage).',
+    );
 
   const json = () => new Option('--json', 'print one JSON document instead of text');
   const assembly = () => new Option('--assembly <dir>', 'the cloud assembly `cdk synth` wrote').default(DEFAULT_ASSEMBLY_DIR);
@@ -67,7 +71,12 @@ export function createProgram(deps: LabDependencies, exit: (code: ExitCode) => v
     .addOption(json())
     .action(async (scenarios: ScenarioId[], options: { assembly: string; timeout: number; json?: boolean }) => {
       const { runVerify } = await import('./verify');
-      exit(await runVerify({ assembly: options.assembly, scenarios, timeoutSeconds: options.timeout }, { kube: kube(), out: output(options), clock }));
+      exit(
+        await runVerify(
+          { assembly: options.assembly, scenarios, timeoutSeconds: options.timeout },
+          { kube: kube(), out: output(options), clock },
+        ),
+      );
     });
 
   program

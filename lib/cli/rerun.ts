@@ -25,7 +25,14 @@ export interface RerunOptions {
  */
 export function recreatable(pod: V1Pod): V1Pod {
   const { status: _status, ...rest } = pod;
-  const { resourceVersion: _rv, uid: _uid, creationTimestamp: _created, managedFields: _fields, generation: _gen, ...metadata } = pod.metadata ?? {};
+  const {
+    resourceVersion: _rv,
+    uid: _uid,
+    creationTimestamp: _created,
+    managedFields: _fields,
+    generation: _gen,
+    ...metadata
+  } = pod.metadata ?? {};
   const { nodeName: _node, ...spec } = pod.spec ?? { containers: [] };
   return { ...rest, metadata, spec };
 }
@@ -41,7 +48,10 @@ export async function runRerun(options: RerunOptions, deps: { kube: LabKube; out
   const { namespace, s3LsPod: name } = scenario;
   const pod = await kube.readPod(namespace, name);
   if (!pod) {
-    throw new LabError(`Pod ${namespace}/${name} does not exist, so there is nothing to rerun. Deploy ${scenario.stackName} first (\`npx cdk deploy ${scenario.stackName}\`).`, ExitCode.CHECK_FAILED);
+    throw new LabError(
+      `Pod ${namespace}/${name} does not exist, so there is nothing to rerun. Deploy ${scenario.stackName} first (\`npx cdk deploy ${scenario.stackName}\`).`,
+      ExitCode.CHECK_FAILED,
+    );
   }
   const progress = out.progress(`Deleting ${namespace}/${name}`);
   await kube.deletePod(namespace, name);
@@ -49,7 +59,10 @@ export async function runRerun(options: RerunOptions, deps: { kube: LabKube; out
   while (await kube.readPod(namespace, name)) {
     if (clock.now() >= deadline) {
       progress.fail(`${namespace}/${name} is still terminating.`);
-      throw new LabError(`Pod ${namespace}/${name} was not gone after ${options.timeoutSeconds ?? 120}s. Check \`kubectl -n ${namespace} get pod ${name}\`, then retry.`, ExitCode.CHECK_FAILED);
+      throw new LabError(
+        `Pod ${namespace}/${name} was not gone after ${options.timeoutSeconds ?? 120}s. Check \`kubectl -n ${namespace} get pod ${name}\`, then retry.`,
+        ExitCode.CHECK_FAILED,
+      );
     }
     progress.update(`Waiting for ${namespace}/${name} to be gone`);
     await clock.sleep((options.pollSeconds ?? 2) * 1000);

@@ -73,7 +73,8 @@ function fileIn(scenarioId: ScenarioId, kind: Exclude<TokenKind, TokenKind.LEGAC
       if (pod.status?.phase !== 'Running') return { missing: `pod ${namespace}/${sleepPod} is ${pod.status?.phase ?? 'unknown'}` };
       const result = await kube.exec(namespace, sleepPod!, pod.spec?.containers?.[0]?.name ?? 'aws-cli', ['cat', path], 30000);
       const token = result.stdout.trim();
-      if (result.exitCode !== 0 || token === '') return { missing: result.stderr.trim().split('\n')[0] || `cat exited ${result.exitCode ?? '?'}` };
+      if (result.exitCode !== 0 || token === '')
+        return { missing: result.stderr.trim().split('\n')[0] || `cat exited ${result.exitCode ?? '?'}` };
       return token;
     },
   };
@@ -96,7 +97,12 @@ const LEGACY_SOURCE: TokenSource = {
 export function tokenSources(id?: ScenarioId): TokenSource[] {
   switch (id) {
     case undefined:
-      return [LEGACY_SOURCE, fileIn(ScenarioId.NODE_ROLE, TokenKind.PROJECTED), fileIn(ScenarioId.IRSA, TokenKind.IRSA), fileIn(ScenarioId.POD_IDENTITY, TokenKind.POD_IDENTITY)];
+      return [
+        LEGACY_SOURCE,
+        fileIn(ScenarioId.NODE_ROLE, TokenKind.PROJECTED),
+        fileIn(ScenarioId.IRSA, TokenKind.IRSA),
+        fileIn(ScenarioId.POD_IDENTITY, TokenKind.POD_IDENTITY),
+      ];
     case ScenarioId.NODE_ROLE:
       return [LEGACY_SOURCE, fileIn(id, TokenKind.PROJECTED)];
     case ScenarioId.IRSA:
@@ -106,7 +112,9 @@ export function tokenSources(id?: ScenarioId): TokenSource[] {
     case ScenarioId.SECRET_INJECTED:
       return [fileIn(id, TokenKind.PROJECTED)];
     case ScenarioId.BYSTANDER:
-      throw new LabError('The bystander scenario has no sleep pod to read a token from; its pod gets the same kind of token as node-role. Try `npm run lab -- token node-role`.');
+      throw new LabError(
+        'The bystander scenario has no sleep pod to read a token from; its pod gets the same kind of token as node-role. Try `npm run lab -- token node-role`.',
+      );
   }
 }
 
@@ -165,16 +173,26 @@ export async function runToken(options: TokenOptions, deps: TokenDeps): Promise<
   return failed ? ExitCode.CHECK_FAILED : ExitCode.OK;
 }
 
-async function forSts(kind: TokenKind, token: string, claims: TokenClaims, fetchFn: typeof fetch): Promise<{ ok: boolean; detail: string }> {
+async function forSts(
+  kind: TokenKind,
+  token: string,
+  claims: TokenClaims,
+  fetchFn: typeof fetch,
+): Promise<{ ok: boolean; detail: string }> {
   if (kind === TokenKind.LEGACY) return { ok: false, detail: 'no: only the API server can verify it, and it never expires' };
-  if (kind === TokenKind.POD_IDENTITY) return { ok: false, detail: `not for STS: the node agent trades it with EKS Auth (audience ${claims.aud?.join(', ') ?? 'none'})` };
-  if (!claims.aud?.includes(STS_AUDIENCE)) return { ok: false, detail: `no: audience ${claims.aud?.join(', ') ?? 'none'}, not ${STS_AUDIENCE}` };
+  if (kind === TokenKind.POD_IDENTITY)
+    return { ok: false, detail: `not for STS: the node agent trades it with EKS Auth (audience ${claims.aud?.join(', ') ?? 'none'})` };
+  if (!claims.aud?.includes(STS_AUDIENCE))
+    return { ok: false, detail: `no: audience ${claims.aud?.join(', ') ?? 'none'}, not ${STS_AUDIENCE}` };
   if (!claims.iss) return { ok: false, detail: 'no: the token names no issuer' };
   return verifyAsSts(token, claims.iss, fetchFn);
 }
 
 function printTokens(out: Output, reports: TokenReport[]): void {
-  const row = (label: string, cell: (r: TokenReport) => string | undefined) => [label, ...reports.map((r) => (r.claims ? cell(r) ?? '-' : '-'))];
+  const row = (label: string, cell: (r: TokenReport) => string | undefined) => [
+    label,
+    ...reports.map((r) => (r.claims ? (cell(r) ?? '-') : '-')),
+  ];
   out.say('Token header and claims (the tokens themselves are credentials and are never printed):');
   out.table(
     ['', ...reports.map((r) => r.kind)],

@@ -99,12 +99,20 @@ function toTrailEvent(eventName: string, time: Date | undefined, json: string | 
 }
 
 /** `lab trail`: shows who called S3 and STS, as CloudTrail recorded it. */
-export async function runTrail(options: TrailOptions, deps: { cloudTrail: CloudTrailClient; out: Output; clock: Clock }): Promise<ExitCode> {
+export async function runTrail(
+  options: TrailOptions,
+  deps: { cloudTrail: CloudTrailClient; out: Output; clock: Clock },
+): Promise<ExitCode> {
   const { cloudTrail, out, clock } = deps;
   const sinceMs = parseDuration(options.since ?? '30m');
   const start = new Date(clock.now() - sinceMs);
-  out.say(`CloudTrail in ${LAB_CLUSTER.region}, since ${start.toISOString()} (${options.since ?? '30m'}): ${TRAIL_EVENT_NAMES.join(', ')}.`);
-  out.say('CloudTrail delivers events about 5 minutes after the call, sometimes up to 15.' + (options.wait ? '' : ' Use --wait to poll until they arrive.'));
+  out.say(
+    `CloudTrail in ${LAB_CLUSTER.region}, since ${start.toISOString()} (${options.since ?? '30m'}): ${TRAIL_EVENT_NAMES.join(', ')}.`,
+  );
+  out.say(
+    'CloudTrail delivers events about 5 minutes after the call, sometimes up to 15.' +
+      (options.wait ? '' : ' Use --wait to poll until they arrive.'),
+  );
 
   const deadline = clock.now() + (options.waitMinutes ?? 15) * 60_000;
   const progress = out.progress('Looking up events');
@@ -118,7 +126,9 @@ export async function runTrail(options: TrailOptions, deps: { cloudTrail: CloudT
 
   out.result({ region: LAB_CLUSTER.region, since: start.toISOString(), events, ok: events.length > 0 });
   if (events.length === 0) {
-    out.say(`No events since ${start.toISOString()}${options.wait ? ` after waiting ${options.waitMinutes ?? 15} min` : ''}. Run the scenarios (\`npm run lab -- verify\`), then try \`npm run lab -- trail --wait\`.`);
+    out.say(
+      `No events since ${start.toISOString()}${options.wait ? ` after waiting ${options.waitMinutes ?? 15} min` : ''}. Run the scenarios (\`npm run lab -- verify\`), then try \`npm run lab -- trail --wait\`.`,
+    );
     return ExitCode.CHECK_FAILED;
   }
   out.table(
@@ -127,7 +137,13 @@ export async function runTrail(options: TrailOptions, deps: { cloudTrail: CloudT
       e.time.replace('T', ' ').replace(/\.\d+Z$/, ''),
       e.eventName,
       e.identityType ?? '-',
-      [e.identity ?? '-', e.ec2RoleDelivery ? `ec2RoleDelivery ${e.ec2RoleDelivery} (IMDS on a node)` : undefined, e.roleArn ? `-> ${e.roleArn}` : undefined].filter(Boolean).join('\n'),
+      [
+        e.identity ?? '-',
+        e.ec2RoleDelivery ? `ec2RoleDelivery ${e.ec2RoleDelivery} (IMDS on a node)` : undefined,
+        e.roleArn ? `-> ${e.roleArn}` : undefined,
+      ]
+        .filter(Boolean)
+        .join('\n'),
       e.errorCode ?? '',
     ]),
   );

@@ -63,7 +63,9 @@ export async function runVerify(options: VerifyOptions, deps: { kube: LabKube; o
   const { kube, out } = deps;
   const toggles = LabAssembly.read(options.assembly).toggles();
   if (!toggles) {
-    throw new LabError(`${options.assembly} has no ${scenarioById(ScenarioId.NODE_ROLE).stackName} stack, so the toggles are unknown. Run \`npx cdk synth --quiet\` with the -c options you deployed with.`);
+    throw new LabError(
+      `${options.assembly} has no ${scenarioById(ScenarioId.NODE_ROLE).stackName} stack, so the toggles are unknown. Run \`npx cdk synth --quiet\` with the -c options you deployed with.`,
+    );
   }
   const explicit = options.scenarios !== undefined && options.scenarios.length > 0;
   const wanted = explicit ? options.scenarios!.map(scenarioById) : [...SCENARIOS];
@@ -72,14 +74,23 @@ export async function runVerify(options: VerifyOptions, deps: { kube: LabKube; o
   const missing: Scenario[] = [];
   for (const scenario of wanted) ((await kube.readPod(scenario.namespace, scenario.s3LsPod)) ? deployed : missing).push(scenario);
   if (deployed.length === 0) {
-    throw new LabError(`None of ${wanted.map((s) => s.id).join(', ')} is deployed (no pod ${wanted.map((s) => `${s.namespace}/${s.s3LsPod}`).join(', ')}). Run \`npx cdk deploy --all\`, then retry.`, ExitCode.CHECK_FAILED);
+    throw new LabError(
+      `None of ${wanted.map((s) => s.id).join(', ')} is deployed (no pod ${wanted.map((s) => `${s.namespace}/${s.s3LsPod}`).join(', ')}). Run \`npx cdk deploy --all\`, then retry.`,
+      ExitCode.CHECK_FAILED,
+    );
   }
 
   const pods = await waitForPods(deployed, options, deps);
   const verdicts: ScenarioVerdict[] = [];
   for (const scenario of deployed) verdicts.push(await observe(scenario, toggles, pods.get(scenario.id)!, kube));
   for (const scenario of missing) {
-    verdicts.push({ scenario: scenario.id, deployed: false, expected: expectedOutcome(scenario.id, toggles), checks: { phase: false, log: false }, ok: !explicit });
+    verdicts.push({
+      scenario: scenario.id,
+      deployed: false,
+      expected: expectedOutcome(scenario.id, toggles),
+      checks: { phase: false, log: false },
+      ok: !explicit,
+    });
   }
 
   const ok = verdicts.every((v) => v.ok);
@@ -93,7 +104,11 @@ interface ScenarioPods {
   readonly sleep?: V1Pod;
 }
 
-async function waitForPods(scenarios: Scenario[], options: VerifyOptions, deps: { kube: LabKube; out: Output; clock: Clock }): Promise<Map<ScenarioId, ScenarioPods>> {
+async function waitForPods(
+  scenarios: Scenario[],
+  options: VerifyOptions,
+  deps: { kube: LabKube; out: Output; clock: Clock },
+): Promise<Map<ScenarioId, ScenarioPods>> {
   const { kube, out, clock } = deps;
   const deadline = clock.now() + (options.timeoutSeconds ?? 300) * 1000;
   const progress = out.progress(`Waiting for the s3 ls pods of ${scenarios.map((s) => s.id).join(', ')} to finish`);
@@ -115,10 +130,14 @@ async function waitForPods(scenarios: Scenario[], options: VerifyOptions, deps: 
     }
     const remaining = Math.max(0, Math.round((deadline - clock.now()) / 1000));
     if (remaining <= 0) {
-      progress.fail(`Timed out waiting for ${pending.map((s) => `${s.namespace}/${s.s3LsPod} (${phaseOf(pods.get(s.id)!.s3Ls)})`).join(', ')}.`);
+      progress.fail(
+        `Timed out waiting for ${pending.map((s) => `${s.namespace}/${s.s3LsPod} (${phaseOf(pods.get(s.id)!.s3Ls)})`).join(', ')}.`,
+      );
       return pods;
     }
-    progress.update(`Waiting for ${pending.map((s) => `${s.namespace}/${s.s3LsPod} ${phaseOf(pods.get(s.id)!.s3Ls)}`).join(', ')} (${remaining}s left)`);
+    progress.update(
+      `Waiting for ${pending.map((s) => `${s.namespace}/${s.s3LsPod} ${phaseOf(pods.get(s.id)!.s3Ls)}`).join(', ')} (${remaining}s left)`,
+    );
     await clock.sleep((options.pollSeconds ?? 3) * 1000);
   }
 }
@@ -174,20 +193,29 @@ function printVerdicts(out: Output, toggles: LabToggles, verdicts: ScenarioVerdi
     for (const line of observed.logTail) out.say(`    | ${line}`);
     if (scenario.sleepPod) {
       const caller = observed.caller;
-      out.say(`  ${scenario.sleepPod}: ${observed.sleepPodPhase}; caller ${caller?.arn ?? caller?.detail ?? 'unknown'}${caller?.kind ? ` -> ${caller.kind}` : ''}`);
+      out.say(
+        `  ${scenario.sleepPod}: ${observed.sleepPodPhase}; caller ${caller?.arn ?? caller?.detail ?? 'unknown'}${caller?.kind ? ` -> ${caller.kind}` : ''}`,
+      );
     }
   }
   out.say();
   out.table(
     ['scenario', 'expected', 'observed', ''],
-    verdicts.map((v) => [v.scenario, describeExpected(v.expected), describeObserved(v), v.deployed ? mark(v.ok) : v.ok ? '-' : mark(false)]),
+    verdicts.map((v) => [
+      v.scenario,
+      describeExpected(v.expected),
+      describeObserved(v),
+      v.deployed ? mark(v.ok) : v.ok ? '-' : mark(false),
+    ]),
   );
   for (const v of verdicts) {
     if (!v.deployed) out.say(`${v.ok ? '-' : mark(false)} ${v.scenario}: not deployed.`);
     else out.say(`${mark(v.ok)} ${v.scenario}: ${v.expected.why}`);
   }
   if (verdicts.some((v) => v.deployed && !v.ok)) {
-    out.say('A finished pod keeps the outcome of the toggles it ran under. After changing a toggle, run `npm run lab -- rerun <scenario>`, then verify again.');
+    out.say(
+      'A finished pod keeps the outcome of the toggles it ran under. After changing a toggle, run `npm run lab -- rerun <scenario>`, then verify again.',
+    );
   }
 }
 
@@ -197,13 +225,20 @@ function short(text: string, width = 48): string {
 }
 
 function describeExpected(expected: ExpectedOutcome): string {
-  return [expected.phase, expected.logSignature ? `log: ${short(expected.logSignature)}` : undefined, `caller: ${expected.caller}`].filter(Boolean).join('\n');
+  return [expected.phase, expected.logSignature ? `log: ${short(expected.logSignature)}` : undefined, `caller: ${expected.caller}`]
+    .filter(Boolean)
+    .join('\n');
 }
 
 function describeObserved(verdict: ScenarioVerdict): string {
   const observed = verdict.observed;
   if (!observed) return 'not deployed';
   const lastLine = observed.logTail[observed.logTail.length - 1];
-  const caller = observed.caller === undefined ? 'caller: (no sleep pod)' : `caller: ${observed.caller.kind ?? observed.caller.detail ?? 'unknown'}`;
-  return [`${observed.phase}${observed.exitCode !== undefined ? ` (exit ${observed.exitCode})` : ''}`, lastLine ? `log: ${short(lastLine)}` : 'log: (empty)', caller].join('\n');
+  const caller =
+    observed.caller === undefined ? 'caller: (no sleep pod)' : `caller: ${observed.caller.kind ?? observed.caller.detail ?? 'unknown'}`;
+  return [
+    `${observed.phase}${observed.exitCode !== undefined ? ` (exit ${observed.exitCode})` : ''}`,
+    lastLine ? `log: ${short(lastLine)}` : 'log: (empty)',
+    caller,
+  ].join('\n');
 }

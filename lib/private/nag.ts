@@ -30,5 +30,9 @@ export function listAllMyBuckets(): iam.PolicyStatement {
 
 /** Acknowledges the `Resource::*` finding that `listAllMyBuckets` always raises. */
 export function acknowledgeListAllMyBuckets(scope: IConstruct): void {
-  acknowledgeNag(scope, 's3:ListAllMyBuckets supports no resource ARN, so * is the narrowest resource; the action is the only one granted.', 'IAM5[Resource::*]');
+  acknowledgeNag(
+    scope,
+    's3:ListAllMyBuckets supports no resource ARN, so * is the narrowest resource; the action is the only one granted.',
+    'IAM5[Resource::*]',
+  );
 }

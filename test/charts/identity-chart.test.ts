@@ -67,10 +67,14 @@ describe('IdentityChart', () => {
 
 describe('validateKubeObject', () => {
   test('fails on an object that breaks the schema', () => {
-    expect(() => validateKubeObject({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 1 } } as never)).toThrow(/metadata\/name must be string/);
+    expect(() => validateKubeObject({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 1 } } as never)).toThrow(
+      /metadata\/name must be string/,
+    );
   });
 
   test('fails on a kind it has no schema for', () => {
-    expect(() => validateKubeObject({ apiVersion: 'apps/v1', kind: 'Deployment' })).toThrow(/No schema registered for apps\/v1\/Deployment/);
+    expect(() => validateKubeObject({ apiVersion: 'apps/v1', kind: 'Deployment' })).toThrow(
+      /No schema registered for apps\/v1\/Deployment/,
+    );
   });
 });

@@ -3,11 +3,23 @@ import { CallerKind } from '../../lib/scenarios';
 
 describe('caller classification', () => {
   test.each([
-    ['arn:aws:sts::123456789012:assumed-role/eks-oidc-demo-eksoidcdemoNodegrouplabngNodeGrou-Q1W2E3R4T5Y6/i-0a1b2c3d4e5f67890', CallerKind.NODE_ROLE],
+    [
+      'arn:aws:sts::123456789012:assumed-role/eks-oidc-demo-eksoidcdemoNodegrouplabngNodeGrou-Q1W2E3R4T5Y6/i-0a1b2c3d4e5f67890',
+      CallerKind.NODE_ROLE,
+    ],
     ['arn:aws:iam::123456789012:user/eks-oidc-demo-secret-injected-StaticKeyUser46BD958E-ABC', CallerKind.IAM_USER],
-    ['arn:aws:sts::123456789012:assumed-role/eks-oidc-demo-irsa-S3ListRole229B9F28-AbCd/botocore-session-1764158400', CallerKind.WEB_IDENTITY_ROLE],
-    ['arn:aws:sts::123456789012:assumed-role/eks-oidc-demo-pod-identity-S3ListRole-AbCd/eks-eks-oidc-demo-eks-iam-test8-3c3e1a02-1c2b-4c4e-9f3c-1a2b3c4d', CallerKind.POD_IDENTITY_ROLE],
-    ['arn:aws:sts::123456789012:assumed-role/eks-oidc-demo-pod-identity-S3ListRole-AbCd/eks-eks-oidc-de-eks-iam-te-3c3e1a02-1c2b-4c4e-9f3c-1a2b3c4d5e6f', CallerKind.POD_IDENTITY_ROLE],
+    [
+      'arn:aws:sts::123456789012:assumed-role/eks-oidc-demo-irsa-S3ListRole229B9F28-AbCd/botocore-session-1764158400',
+      CallerKind.WEB_IDENTITY_ROLE,
+    ],
+    [
+      'arn:aws:sts::123456789012:assumed-role/eks-oidc-demo-pod-identity-S3ListRole-AbCd/eks-eks-oidc-demo-eks-iam-test8-3c3e1a02-1c2b-4c4e-9f3c-1a2b3c4d',
+      CallerKind.POD_IDENTITY_ROLE,
+    ],
+    [
+      'arn:aws:sts::123456789012:assumed-role/eks-oidc-demo-pod-identity-S3ListRole-AbCd/eks-eks-oidc-de-eks-iam-te-3c3e1a02-1c2b-4c4e-9f3c-1a2b3c4d5e6f',
+      CallerKind.POD_IDENTITY_ROLE,
+    ],
   ])('%s is %s', (arn, kind) => {
     expect(classifyCallerArn(arn)).toBe(kind);
   });
@@ -17,14 +29,26 @@ describe('caller classification', () => {
   });
 
   test('reads "Unable to locate credentials" as no caller at all', () => {
-    expect(callerFromExec({ stdout: '', stderr: '\nUnable to locate credentials. You can configure credentials by running "aws configure".\n', exitCode: 253 })).toEqual({
+    expect(
+      callerFromExec({
+        stdout: '',
+        stderr: '\nUnable to locate credentials. You can configure credentials by running "aws configure".\n',
+        exitCode: 253,
+      }),
+    ).toEqual({
       kind: CallerKind.NONE,
       detail: 'Unable to locate credentials',
     });
   });
 
   test('keeps the last line of any other error', () => {
-    expect(callerFromExec({ stdout: '', stderr: 'An error occurred (ExpiredToken) when calling the GetCallerIdentity operation: expired\n', exitCode: 254 })).toEqual({
+    expect(
+      callerFromExec({
+        stdout: '',
+        stderr: 'An error occurred (ExpiredToken) when calling the GetCallerIdentity operation: expired\n',
+        exitCode: 254,
+      }),
+    ).toEqual({
       detail: 'An error occurred (ExpiredToken) when calling the GetCallerIdentity operation: expired',
     });
   });

@@ -17,7 +17,11 @@ describe('connectAws', () => {
 
   test('switches off the IMDS probe unless the user chose, and maps a missing chain to one line', async () => {
     delete process.env.AWS_EC2_METADATA_DISABLED;
-    await expect(connectAws({ credentials: async () => Promise.reject(new CredentialsProviderError('Could not load credentials from any providers')) })).rejects.toThrow(NO_CREDENTIALS_MESSAGE);
+    await expect(
+      connectAws({
+        credentials: async () => Promise.reject(new CredentialsProviderError('Could not load credentials from any providers')),
+      }),
+    ).rejects.toThrow(NO_CREDENTIALS_MESSAGE);
     expect(process.env.AWS_EC2_METADATA_DISABLED).toBe('true');
   });
 
@@ -29,7 +33,9 @@ describe('connectAws', () => {
   });
 
   test('fails after its timeout when the chain hangs', async () => {
-    await expect(connectAws({ credentials: () => new Promise(() => undefined), timeoutMs: 50 })).rejects.toThrow(/Timed out after 0.05s looking for AWS credentials/);
+    await expect(connectAws({ credentials: () => new Promise(() => undefined), timeoutMs: 50 })).rejects.toThrow(
+      /Timed out after 0.05s looking for AWS credentials/,
+    );
   });
 });
 
@@ -37,7 +43,9 @@ describe('loadLabKubeConfig', () => {
   test('fails on a kubeconfig that is not YAML, and says how to write a new one', () => {
     const path = join(mkdtempSync(join(tmpdir(), 'lab-kc-')), 'config');
     writeFileSync(path, 'clusters: [: not yaml');
-    expect(() => loadLabKubeConfig({ KUBECONFIG: path })).toThrow(/The kubeconfig .* is invalid .*aws eks update-kubeconfig --name eks-oidc-demo/);
+    expect(() => loadLabKubeConfig({ KUBECONFIG: path })).toThrow(
+      /The kubeconfig .* is invalid .*aws eks update-kubeconfig --name eks-oidc-demo/,
+    );
   });
 
   test("picks the lab's context even when another one is current", async () => {
@@ -56,7 +64,9 @@ describe('LabKube errors', () => {
     const cluster = await new FakeCluster().start();
     const kube = cluster.client();
     await cluster.stop();
-    await expect(kube.readPod('irsa', 'eks-iam-test3')).rejects.toThrow(new RegExp(`^Cannot reach the Kubernetes API at ${cluster.url.replace(/\./g, '\\.')} \\(ECONNREFUSED\\)`));
+    await expect(kube.readPod('irsa', 'eks-iam-test3')).rejects.toThrow(
+      new RegExp(`^Cannot reach the Kubernetes API at ${cluster.url.replace(/\./g, '\\.')} \\(ECONNREFUSED\\)`),
+    );
   });
 
   test('fails with one line on 401, naming update-kubeconfig', async () => {
@@ -68,7 +78,9 @@ describe('LabKube errors', () => {
         res.writeHead(401, { 'content-type': 'application/json' });
         res.end(JSON.stringify({ kind: 'Status', status: 'Failure', message: 'Unauthorized', reason: 'Unauthorized', code: 401 }));
       };
-      await expect(kube.readPod('irsa', 'eks-iam-test3')).rejects.toThrow(/rejected the credentials of kubeconfig context .*\(401 Unauthorized\)\. Run `aws eks update-kubeconfig/);
+      await expect(kube.readPod('irsa', 'eks-iam-test3')).rejects.toThrow(
+        /rejected the credentials of kubeconfig context .*\(401 Unauthorized\)\. Run `aws eks update-kubeconfig/,
+      );
       expect(kube).toBeInstanceOf(LabKube);
     } finally {
       await cluster.stop();

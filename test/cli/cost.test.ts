@@ -78,7 +78,9 @@ describe('lab cost', () => {
     const dir = editCluster((t) => (resourceOfType(t, 'AWS::EKS::Nodegroup').Properties.InstanceTypes = ['c7i.large']));
     const { code, text } = run(dir);
     expect(code).toBe(ExitCode.CANNOT_CHECK);
-    expect(text).toContain('✗ No price for EC2 c7i.large (node group lab) in eks-oidc-demo: instance type c7i.large is not in the price table.');
+    expect(text).toContain(
+      '✗ No price for EC2 c7i.large (node group lab) in eks-oidc-demo: instance type c7i.large is not in the price table.',
+    );
   });
 
   test('GIVEN a version past standard support WHEN estimated THEN the control plane costs the extended price', () => {

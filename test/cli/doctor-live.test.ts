@@ -17,7 +17,10 @@ const IRSA_ENV = [
 ];
 const POD_IDENTITY_ENV = [
   { name: 'AWS_CONTAINER_CREDENTIALS_FULL_URI', value: 'http://169.254.170.23/v1/credentials' },
-  { name: 'AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE', value: '/var/run/secrets/pods.eks.amazonaws.com/serviceaccount/eks-pod-identity-token' },
+  {
+    name: 'AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE',
+    value: '/var/run/secrets/pods.eks.amazonaws.com/serviceaccount/eks-pod-identity-token',
+  },
 ];
 
 let assembly: string;
@@ -28,15 +31,29 @@ beforeAll(async () => {
 /** A deployed lab, healthy, as AWS and the API server describe it. */
 function healthyLab(cluster: FakeCluster) {
   const aws = mockedAws();
-  aws.mocks.eks.on(DescribeClusterCommand).resolves({ cluster: { name: 'eks-oidc-demo', status: 'ACTIVE', identity: { oidc: { issuer: ISSUER } } } });
-  aws.mocks.eks.on(DescribeAddonCommand).resolves({ addon: { addonName: 'eks-pod-identity-agent', status: 'ACTIVE', addonVersion: 'v1.3.10-eksbuild.2' } });
+  aws.mocks.eks
+    .on(DescribeClusterCommand)
+    .resolves({ cluster: { name: 'eks-oidc-demo', status: 'ACTIVE', identity: { oidc: { issuer: ISSUER } } } });
+  aws.mocks.eks
+    .on(DescribeAddonCommand)
+    .resolves({ addon: { addonName: 'eks-pod-identity-agent', status: 'ACTIVE', addonVersion: 'v1.3.10-eksbuild.2' } });
   aws.mocks.iam.on(ListOpenIDConnectProvidersCommand).resolves({ OpenIDConnectProviderList: [{ Arn: PROVIDER_ARN }] });
   aws.mocks.iam.on(GetOpenIDConnectProviderCommand).resolves({ Url: ISSUER.replace('https://', ''), ClientIDList: ['sts.amazonaws.com'] });
-  aws.mocks.ec2.on(DescribeInstancesCommand).resolves({ Reservations: [{ Instances: [{ InstanceId: 'i-0a1b2c3d4e5f67890', MetadataOptions: { HttpTokens: 'required', HttpPutResponseHopLimit: 2 } }] }] });
-  cluster.serviceAccounts.set('irsa/eks-iam-test', { kind: 'ServiceAccount', apiVersion: 'v1', metadata: { name: 'eks-iam-test', namespace: 'irsa', annotations: { 'eks.amazonaws.com/role-arn': IRSA_ENV[1].value } } });
+  aws.mocks.ec2.on(DescribeInstancesCommand).resolves({
+    Reservations: [
+      { Instances: [{ InstanceId: 'i-0a1b2c3d4e5f67890', MetadataOptions: { HttpTokens: 'required', HttpPutResponseHopLimit: 2 } }] },
+    ],
+  });
+  cluster.serviceAccounts.set('irsa/eks-iam-test', {
+    kind: 'ServiceAccount',
+    apiVersion: 'v1',
+    metadata: { name: 'eks-iam-test', namespace: 'irsa', annotations: { 'eks.amazonaws.com/role-arn': IRSA_ENV[1].value } },
+  });
   cluster.addPod({ object: podObject({ namespace: 'irsa', name: 'eks-iam-test3', phase: 'Succeeded', exitCode: 0, env: IRSA_ENV }) });
   cluster.addPod({ object: podObject({ namespace: 'irsa', name: 'eks-iam-test4', phase: 'Running', env: IRSA_ENV }) });
-  cluster.addPod({ object: podObject({ namespace: 'pod-identity', name: 'eks-iam-test7', phase: 'Succeeded', exitCode: 0, env: POD_IDENTITY_ENV }) });
+  cluster.addPod({
+    object: podObject({ namespace: 'pod-identity', name: 'eks-iam-test7', phase: 'Succeeded', exitCode: 0, env: POD_IDENTITY_ENV }),
+  });
   cluster.addPod({ object: podObject({ namespace: 'pod-identity', name: 'eks-iam-test8', phase: 'Running', env: POD_IDENTITY_ENV }) });
   return aws;
 }
@@ -83,7 +100,11 @@ describe('lab doctor (live)', () => {
 
   test('fails when the node answers IMDS with another hop limit than the toggles expect', async () => {
     const aws = healthyLab(cluster);
-    aws.mocks.ec2.on(DescribeInstancesCommand).resolves({ Reservations: [{ Instances: [{ InstanceId: 'i-0a1b2c3d4e5f67890', MetadataOptions: { HttpTokens: 'required', HttpPutResponseHopLimit: 1 } }] }] });
+    aws.mocks.ec2.on(DescribeInstancesCommand).resolves({
+      Reservations: [
+        { Instances: [{ InstanceId: 'i-0a1b2c3d4e5f67890', MetadataOptions: { HttpTokens: 'required', HttpPutResponseHopLimit: 1 } }] },
+      ],
+    });
     const { code, text } = await doctor(aws);
     expect(code).toBe(ExitCode.CHECK_FAILED);
     expect(text).toContain('✗ [cluster] node IMDS: Node i-0a1b2c3d4e5f67890 answers IMDS with hop limit 1, but imds=open needs 2.');
@@ -91,15 +112,25 @@ describe('lab doctor (live)', () => {
 
   test('fails when the agent add-on is not ACTIVE', async () => {
     const aws = healthyLab(cluster);
-    aws.mocks.eks.on(DescribeAddonCommand).resolves({ addon: { addonName: 'eks-pod-identity-agent', status: 'DEGRADED', health: { issues: [{ code: 'InsufficientNumberOfReplicas', message: 'The add-on is unhealthy' }] } } });
+    aws.mocks.eks.on(DescribeAddonCommand).resolves({
+      addon: {
+        addonName: 'eks-pod-identity-agent',
+        status: 'DEGRADED',
+        health: { issues: [{ code: 'InsufficientNumberOfReplicas', message: 'The add-on is unhealthy' }] },
+      },
+    });
     const { code, text } = await doctor(aws);
     expect(code).toBe(ExitCode.CHECK_FAILED);
-    expect(text).toContain('✗ [pod-identity] agent add-on: eks-pod-identity-agent is DEGRADED (InsufficientNumberOfReplicas: The add-on is unhealthy).');
+    expect(text).toContain(
+      '✗ [pod-identity] agent add-on: eks-pod-identity-agent is DEGRADED (InsufficientNumberOfReplicas: The add-on is unhealthy).',
+    );
   });
 
   test('fails when the cluster is not there', async () => {
     const aws = healthyLab(cluster);
-    aws.mocks.eks.on(DescribeClusterCommand).rejects(Object.assign(new Error('No cluster found for name: eks-oidc-demo.'), { name: 'ResourceNotFoundException' }));
+    aws.mocks.eks
+      .on(DescribeClusterCommand)
+      .rejects(Object.assign(new Error('No cluster found for name: eks-oidc-demo.'), { name: 'ResourceNotFoundException' }));
     const { code, text } = await doctor(aws);
     expect(code).toBe(ExitCode.CHECK_FAILED);
     expect(text).toContain('✗ [cluster] cluster: No cluster eks-oidc-demo in us-east-2.');

@@ -19,7 +19,9 @@ beforeAll(async () => {
   synthesized = await synthLab();
 }, 60_000);
 
-async function doctor(dir: string): Promise<{ code: ExitCode; text: string; failed: { scope: string; check: string; detail: string; fix: string }[] }> {
+async function doctor(
+  dir: string,
+): Promise<{ code: ExitCode; text: string; failed: { scope: string; check: string; detail: string; fix: string }[] }> {
   const human = new CapturedTerminal();
   const unused = () => {
     throw new Error('offline doctor must not reach AWS or the cluster');
@@ -74,7 +76,9 @@ function trustConditions(template: any): any {
 }
 
 function podsManifest(template: any, podName: string): any {
-  return resourceOfType(template, 'Custom::AWSCDK-EKS-KubernetesResource', (r) => JSON.stringify(r.Properties.Manifest).includes(`"name\\":\\"${podName}\\"`));
+  return resourceOfType(template, 'Custom::AWSCDK-EKS-KubernetesResource', (r) =>
+    JSON.stringify(r.Properties.Manifest).includes(`"name\\":\\"${podName}\\"`),
+  );
 }
 
 describe('lab doctor --offline', () => {
@@ -89,14 +93,26 @@ describe('lab doctor --offline', () => {
     expect(failed).toEqual([]);
     expect(code).toBe(ExitCode.OK);
     expect(text).toContain('toggles imds=open nodeRoleS3Access=false');
-    for (const check of ['IMDS hop limit', 'OIDC provider', 'trust sub', 'trust aud', 'association', 'agent add-on', 'pods wait for service account', 'pods wait for secret']) {
+    for (const check of [
+      'IMDS hop limit',
+      'OIDC provider',
+      'trust sub',
+      'trust aud',
+      'association',
+      'agent add-on',
+      'pods wait for service account',
+      'pods wait for secret',
+    ]) {
       expect(text).toContain(`] ${check}:`);
     }
   });
 
   test('GIVEN IMDS locked in both stacks WHEN checked THEN the hop limit 1 passes', async () => {
     const dir = copyAssembly(synthesized);
-    editTemplate(dir, NODE_ROLE, (t) => ({ ...t, Metadata: { ...t.Metadata, [TOGGLES_METADATA_KEY]: { imds: 'locked', nodeRoleS3Access: false } } }));
+    editTemplate(dir, NODE_ROLE, (t) => ({
+      ...t,
+      Metadata: { ...t.Metadata, [TOGGLES_METADATA_KEY]: { imds: 'locked', nodeRoleS3Access: false } },
+    }));
     editTemplate(dir, CLUSTER, (t) => {
       resourceOfType(t, 'AWS::EC2::LaunchTemplate').Properties.LaunchTemplateData.MetadataOptions.HttpPutResponseHopLimit = 1;
       return t;
@@ -118,7 +134,11 @@ describe('lab doctor --offline', () => {
     {
       name: 'the IRSA trust names the wrong namespace in sub',
       stack: IRSA,
-      edit: (t) => Object.assign(trustConditions(t), replaceStrings(trustConditions(t), 'system:serviceaccount:irsa:', 'system:serviceaccount:default:')),
+      edit: (t) =>
+        Object.assign(
+          trustConditions(t),
+          replaceStrings(trustConditions(t), 'system:serviceaccount:irsa:', 'system:serviceaccount:default:'),
+        ),
       check: 'trust sub',
       names: /namespace 'default' \(pods run in 'irsa'\)/,
     },
@@ -150,7 +170,9 @@ describe('lab doctor --offline', () => {
         const conditions = trustConditions(t);
         const parts = conditions.Properties.Value['Fn::Join'][1];
         // The key built from the whole provider ARN instead of its host/path.
-        conditions.Properties.Value['Fn::Join'][1] = parts.map((part: any) => (typeof part === 'object' ? { Ref: logicalIdOf(t, 'AWS::IAM::OIDCProvider') } : part));
+        conditions.Properties.Value['Fn::Join'][1] = parts.map((part: any) =>
+          typeof part === 'object' ? { Ref: logicalIdOf(t, 'AWS::IAM::OIDCProvider') } : part,
+        );
       },
       check: 'trust sub key',
       names: /keys its sub condition on 'arn:aws:iam::.*:oidc-provider\/oidc\.eks.*:sub'/,
@@ -158,7 +180,11 @@ describe('lab doctor --offline', () => {
     {
       name: 'a wildcard sits under StringEquals',
       stack: IRSA,
-      edit: (t) => Object.assign(trustConditions(t), replaceStrings(trustConditions(t), 'system:serviceaccount:irsa:eks-iam-test', 'system:serviceaccount:irsa:*')),
+      edit: (t) =>
+        Object.assign(
+          trustConditions(t),
+          replaceStrings(trustConditions(t), 'system:serviceaccount:irsa:eks-iam-test', 'system:serviceaccount:irsa:*'),
+        ),
       check: 'trust sub',
       names: /wildcard under StringEquals.*never matches/,
     },
@@ -166,7 +192,9 @@ describe('lab doctor --offline', () => {
       name: 'the trust uses StringLike',
       stack: IRSA,
       edit: (t) => {
-        const role = resourceOfType(t, 'AWS::IAM::Role', (r) => JSON.stringify(r.Properties.AssumeRolePolicyDocument).includes('AssumeRoleWithWebIdentity'));
+        const role = resourceOfType(t, 'AWS::IAM::Role', (r) =>
+          JSON.stringify(r.Properties.AssumeRolePolicyDocument).includes('AssumeRoleWithWebIdentity'),
+        );
         const statement = role.Properties.AssumeRolePolicyDocument.Statement[0];
         statement.Condition = { StringLike: statement.Condition.StringEquals };
       },
@@ -209,7 +237,9 @@ describe('lab doctor --offline', () => {
       name: 'the service account lost its role annotation',
       stack: IRSA,
       edit: (t) => {
-        const identity = resourceOfType(t, 'Custom::AWSCDK-EKS-KubernetesResource', (r) => JSON.stringify(r.Properties.Manifest).includes('ServiceAccount'));
+        const identity = resourceOfType(t, 'Custom::AWSCDK-EKS-KubernetesResource', (r) =>
+          JSON.stringify(r.Properties.Manifest).includes('ServiceAccount'),
+        );
         identity.Properties.Manifest = replaceStrings(identity.Properties.Manifest, IRSA_ROLE_ANNOTATION, 'example.com/unrelated');
       },
       check: 'role annotation',
@@ -226,7 +256,9 @@ describe('lab doctor --offline', () => {
       name: 'the Pod Identity role does not allow sts:TagSession',
       stack: POD_IDENTITY,
       edit: (t) => {
-        const role = resourceOfType(t, 'AWS::IAM::Role', (r) => JSON.stringify(r.Properties.AssumeRolePolicyDocument).includes('pods.eks.amazonaws.com'));
+        const role = resourceOfType(t, 'AWS::IAM::Role', (r) =>
+          JSON.stringify(r.Properties.AssumeRolePolicyDocument).includes('pods.eks.amazonaws.com'),
+        );
         role.Properties.AssumeRolePolicyDocument.Statement[0].Action = 'sts:AssumeRole';
       },
       check: 'role trust',
@@ -290,9 +322,16 @@ describe('lab doctor --offline', () => {
       name: 'a manifest carries secret values',
       stack: SECRET_INJECTED,
       edit: (t) => {
-        const identity = resourceOfType(t, 'Custom::AWSCDK-EKS-KubernetesResource', (r) => JSON.stringify(r.Properties.Manifest).includes('Namespace'));
+        const identity = resourceOfType(t, 'Custom::AWSCDK-EKS-KubernetesResource', (r) =>
+          JSON.stringify(r.Properties.Manifest).includes('Namespace'),
+        );
         const objects = JSON.parse(identity.Properties.Manifest);
-        objects.push({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'keys', namespace: 'secret-injected' }, stringData: { AWS_SECRET_ACCESS_KEY: 'example' } });
+        objects.push({
+          apiVersion: 'v1',
+          kind: 'Secret',
+          metadata: { name: 'keys', namespace: 'secret-injected' },
+          stringData: { AWS_SECRET_ACCESS_KEY: 'example' },
+        });
         identity.Properties.Manifest = JSON.stringify(objects);
       },
       check: 'no secrets in manifests',

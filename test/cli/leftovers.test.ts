@@ -2,7 +2,12 @@ import { ListStacksCommand } from '@aws-sdk/client-cloudformation';
 import { DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { DescribeNetworkInterfacesCommand, DescribeSecurityGroupsCommand, DescribeVpcsCommand } from '@aws-sdk/client-ec2';
 import { DescribeClusterCommand, ListClustersCommand } from '@aws-sdk/client-eks';
-import { GetOpenIDConnectProviderCommand, ListOpenIDConnectProvidersCommand, ListRolesCommand, ListUsersCommand } from '@aws-sdk/client-iam';
+import {
+  GetOpenIDConnectProviderCommand,
+  ListOpenIDConnectProvidersCommand,
+  ListRolesCommand,
+  ListUsersCommand,
+} from '@aws-sdk/client-iam';
 import { ListSecretsCommand } from '@aws-sdk/client-secrets-manager';
 import { ExitCode } from '../../lib/cli/errors';
 import { LeftoverKind, runLeftovers } from '../../lib/cli/leftovers';
@@ -15,9 +20,17 @@ const PROVIDER = (id: string) => `arn:aws:iam::123456789012:oidc-provider/oidc.e
 function cleanAccount() {
   const aws = mockedAws();
   const { mocks } = aws;
-  mocks.cloudFormation.on(ListStacksCommand).resolves({ StackSummaries: [{ StackName: 'other-app', StackStatus: 'CREATE_COMPLETE', CreationTime: new Date() }] });
+  mocks.cloudFormation
+    .on(ListStacksCommand)
+    .resolves({ StackSummaries: [{ StackName: 'other-app', StackStatus: 'CREATE_COMPLETE', CreationTime: new Date() }] });
   mocks.eks.on(ListClustersCommand).resolves({ clusters: ['other-cluster'] });
-  mocks.eks.on(DescribeClusterCommand).resolves({ cluster: { name: 'other-cluster', status: 'ACTIVE', identity: { oidc: { issuer: `https://oidc.eks.us-east-2.amazonaws.com/id/OTHER` } } } });
+  mocks.eks.on(DescribeClusterCommand).resolves({
+    cluster: {
+      name: 'other-cluster',
+      status: 'ACTIVE',
+      identity: { oidc: { issuer: `https://oidc.eks.us-east-2.amazonaws.com/id/OTHER` } },
+    },
+  });
   mocks.iam.on(ListOpenIDConnectProvidersCommand).resolves({ OpenIDConnectProviderList: [{ Arn: PROVIDER('OTHER') }] });
   mocks.iam.on(GetOpenIDConnectProviderCommand).resolves({ ClientIDList: ['sts.amazonaws.com'], Tags: [] });
   mocks.iam.on(ListRolesCommand).resolves({ Roles: [] });
@@ -30,7 +43,13 @@ function cleanAccount() {
   return aws;
 }
 
-const role = (name: string) => ({ RoleName: name, Arn: `arn:aws:iam::123456789012:role/${name}`, Path: '/', RoleId: 'AROAEXAMPLE', CreateDate: new Date() });
+const role = (name: string) => ({
+  RoleName: name,
+  Arn: `arn:aws:iam::123456789012:role/${name}`,
+  Path: '/',
+  RoleId: 'AROAEXAMPLE',
+  CreateDate: new Date(),
+});
 
 describe('lab leftovers', () => {
   test('GIVEN nothing of the lab in the account WHEN checked THEN it says so and exits 0', async () => {
@@ -44,24 +63,54 @@ describe('lab leftovers', () => {
   test('fails and lists what is left, reading every page', async () => {
     // GIVEN
     const { clients, mocks } = cleanAccount();
-    mocks.cloudFormation.on(ListStacksCommand).resolves({ StackSummaries: [{ StackName: 'eks-oidc-demo-irsa', StackStatus: 'DELETE_FAILED', CreationTime: new Date() }] });
-    mocks.iam.on(ListOpenIDConnectProvidersCommand).resolves({ OpenIDConnectProviderList: [{ Arn: PROVIDER('OTHER') }, { Arn: PROVIDER('ORPHAN') }, { Arn: PROVIDER('TAGGED') }] });
-    mocks.iam.on(GetOpenIDConnectProviderCommand, { OpenIDConnectProviderArn: PROVIDER('TAGGED') }).resolves({ Tags: [{ Key: 'aws:cloudformation:stack-name', Value: 'eks-oidc-demo-irsa' }] });
+    mocks.cloudFormation
+      .on(ListStacksCommand)
+      .resolves({ StackSummaries: [{ StackName: 'eks-oidc-demo-irsa', StackStatus: 'DELETE_FAILED', CreationTime: new Date() }] });
+    mocks.iam
+      .on(ListOpenIDConnectProvidersCommand)
+      .resolves({ OpenIDConnectProviderList: [{ Arn: PROVIDER('OTHER') }, { Arn: PROVIDER('ORPHAN') }, { Arn: PROVIDER('TAGGED') }] });
+    mocks.iam
+      .on(GetOpenIDConnectProviderCommand, { OpenIDConnectProviderArn: PROVIDER('TAGGED') })
+      .resolves({ Tags: [{ Key: 'aws:cloudformation:stack-name', Value: 'eks-oidc-demo-irsa' }] });
     mocks.iam
       .on(ListRolesCommand)
       .resolvesOnce({ Roles: [role('unrelated')], IsTruncated: true, Marker: 'm1' })
       .resolvesOnce({ Roles: [role('eks-oidc-demo-irsa-S3ListRole229B9F28-AbCdEf123456')], IsTruncated: false });
-    mocks.iam.on(ListUsersCommand).resolves({ Users: [{ UserName: 'eks-oidc-demo-secret-injected-StaticKeyUser-XYZ', Arn: 'arn:aws:iam::123456789012:user/x', Path: '/', UserId: 'AIDA', CreateDate: new Date() }] });
-    mocks.ec2.on(DescribeVpcsCommand, { Filters: [{ Name: 'tag:Name', Values: ['*eks-oidc-demo*'] }] }).resolves({ Vpcs: [{ VpcId: 'vpc-0123456789abcdef0' }] });
-    mocks.ec2.on(DescribeNetworkInterfacesCommand, { Filters: [{ Name: 'vpc-id', Values: ['vpc-0123456789abcdef0'] }] }).resolves({ NetworkInterfaces: [{ NetworkInterfaceId: 'eni-0abc', Status: 'available', Description: 'aws-K8S-i-0a1b2c3d4e5f67890' }] });
+    mocks.iam.on(ListUsersCommand).resolves({
+      Users: [
+        {
+          UserName: 'eks-oidc-demo-secret-injected-StaticKeyUser-XYZ',
+          Arn: 'arn:aws:iam::123456789012:user/x',
+          Path: '/',
+          UserId: 'AIDA',
+          CreateDate: new Date(),
+        },
+      ],
+    });
+    mocks.ec2
+      .on(DescribeVpcsCommand, { Filters: [{ Name: 'tag:Name', Values: ['*eks-oidc-demo*'] }] })
+      .resolves({ Vpcs: [{ VpcId: 'vpc-0123456789abcdef0' }] });
+    mocks.ec2.on(DescribeNetworkInterfacesCommand, { Filters: [{ Name: 'vpc-id', Values: ['vpc-0123456789abcdef0'] }] }).resolves({
+      NetworkInterfaces: [{ NetworkInterfaceId: 'eni-0abc', Status: 'available', Description: 'aws-K8S-i-0a1b2c3d4e5f67890' }],
+    });
     mocks.ec2.on(DescribeSecurityGroupsCommand, { Filters: [{ Name: 'vpc-id', Values: ['vpc-0123456789abcdef0'] }] }).resolves({
       SecurityGroups: [
         { GroupId: 'sg-default', GroupName: 'default', VpcId: 'vpc-0123456789abcdef0' },
         { GroupId: 'sg-0cluster', GroupName: 'eks-cluster-sg-eks-oidc-demo-1234', VpcId: 'vpc-0123456789abcdef0' },
       ],
     });
-    mocks.secretsManager.on(ListSecretsCommand, { Filters: [{ Key: 'tag-value', Values: ['eks-oidc-demo'] }] }).resolves({ SecretList: [{ Name: 'StaticKeys624D8D51-AbCd', ARN: 'arn:aws:secretsmanager:us-east-2:123456789012:secret:StaticKeys', DeletedDate: new Date('2026-11-26T12:00:00Z') }] });
-    mocks.logs.on(DescribeLogGroupsCommand, { logGroupNamePrefix: '/aws/lambda/eks-oidc-demo' }).resolves({ logGroups: [{ logGroupName: '/aws/lambda/eks-oidc-demo-irsa-CfnUtils', storedBytes: 1024 }] });
+    mocks.secretsManager.on(ListSecretsCommand, { Filters: [{ Key: 'tag-value', Values: ['eks-oidc-demo'] }] }).resolves({
+      SecretList: [
+        {
+          Name: 'StaticKeys624D8D51-AbCd',
+          ARN: 'arn:aws:secretsmanager:us-east-2:123456789012:secret:StaticKeys',
+          DeletedDate: new Date('2026-11-26T12:00:00Z'),
+        },
+      ],
+    });
+    mocks.logs
+      .on(DescribeLogGroupsCommand, { logGroupNamePrefix: '/aws/lambda/eks-oidc-demo' })
+      .resolves({ logGroups: [{ logGroupName: '/aws/lambda/eks-oidc-demo-irsa-CfnUtils', storedBytes: 1024 }] });
     const terminal = new CapturedTerminal();
 
     // WHEN

@@ -19,10 +19,14 @@ interface Run {
 /** Runs bin/lab.ts as a user would, with an empty HOME and nothing but PATH in the environment. */
 function lab(args: string[], home: string): Promise<Run> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--require', join(ROOT, 'test', 'offline-guard.cjs'), '--import', 'tsx', join(ROOT, 'bin', 'lab.ts'), ...args], {
-      cwd: ROOT,
-      env: { HOME: home, PATH: process.env.PATH ?? '' },
-    });
+    const child = spawn(
+      process.execPath,
+      ['--require', join(ROOT, 'test', 'offline-guard.cjs'), '--import', 'tsx', join(ROOT, 'bin', 'lab.ts'), ...args],
+      {
+        cwd: ROOT,
+        env: { HOME: home, PATH: process.env.PATH ?? '' },
+      },
+    );
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk) => (stdout += chunk));
@@ -72,7 +76,8 @@ describe('bin/lab.ts without an account or a cluster', () => {
 
   test('--help lists every command', () => {
     expect(runs.help.code).toBe(0);
-    for (const command of ['verify', 'rerun', 'trail', 'token', 'doctor', 'cost', 'leftovers']) expect(runs.help.stdout).toMatch(new RegExp(`^  ${command} `, 'm'));
+    for (const command of ['verify', 'rerun', 'trail', 'token', 'doctor', 'cost', 'leftovers'])
+      expect(runs.help.stdout).toMatch(new RegExp(`^  ${command} `, 'm'));
   });
 
   test.each(['trail', 'leftovers', 'doctor'])('fails when %s finds no AWS credentials, with one line and no stack trace', (name) => {
@@ -82,12 +87,18 @@ describe('bin/lab.ts without an account or a cluster', () => {
   test('fails when verify finds no kubeconfig, and names the command that writes one', () => {
     expect(runs.verify.code).toBe(ExitCode.CANNOT_CHECK);
     expect(runs.verify.stdout).toBe('');
-    expect(runs.verify.stderr.split('\n')).toEqual([expect.stringMatching(/^No kubeconfig found .*`aws eks update-kubeconfig --name eks-oidc-demo --region us-east-2`/), '']);
+    expect(runs.verify.stderr.split('\n')).toEqual([
+      expect.stringMatching(/^No kubeconfig found .*`aws eks update-kubeconfig --name eks-oidc-demo --region us-east-2`/),
+      '',
+    ]);
   });
 
   test('fails when the kubeconfig has no context for the lab cluster', () => {
     expect(runs.token.code).toBe(ExitCode.CANNOT_CHECK);
-    expect(runs.token.stderr.split('\n')).toEqual([expect.stringMatching(/has no context for the eks-oidc-demo cluster \(current: kind-playground\)\. Run `aws eks update-kubeconfig/), '']);
+    expect(runs.token.stderr.split('\n')).toEqual([
+      expect.stringMatching(/has no context for the eks-oidc-demo cluster \(current: kind-playground\)\. Run `aws eks update-kubeconfig/),
+      '',
+    ]);
     // It never talked to the other cluster.
     expect(cluster.requests).toEqual([]);
   });
@@ -112,10 +123,15 @@ describe('runLab', () => {
       terminal,
       env: {},
       connectAws: async () => {
-        throw Object.assign(new Error('The security token included in the request is expired\n    at somewhere'), { name: 'ExpiredToken', $metadata: { httpStatusCode: 403 } });
+        throw Object.assign(new Error('The security token included in the request is expired\n    at somewhere'), {
+          name: 'ExpiredToken',
+          $metadata: { httpStatusCode: 403 },
+        });
       },
     });
     expect(code).toBe(ExitCode.CANNOT_CHECK);
-    expect(terminal.errors).toBe('AWS rejected the credentials (ExpiredToken: The security token included in the request is expired). Refresh them (`aws configure`, `aws sso login`), then retry.\n');
+    expect(terminal.errors).toBe(
+      'AWS rejected the credentials (ExpiredToken: The security token included in the request is expired). Refresh them (`aws configure`, `aws sso login`), then retry.\n',
+    );
   });
 });

@@ -19,7 +19,10 @@ describe('lab rerun', () => {
     const terminal = new CapturedTerminal();
 
     // WHEN
-    const code = await runRerun({ scenario: ScenarioId.NODE_ROLE, pollSeconds: 1 }, { kube: cluster.client(), out: terminal.output(), clock });
+    const code = await runRerun(
+      { scenario: ScenarioId.NODE_ROLE, pollSeconds: 1 },
+      { kube: cluster.client(), out: terminal.output(), clock },
+    );
 
     // THEN
     expect(code).toBe(ExitCode.OK);
@@ -53,15 +56,21 @@ describe('lab rerun', () => {
   });
 
   test('fails when the pod does not exist', async () => {
-    await expect(runRerun({ scenario: ScenarioId.IRSA }, { kube: cluster.client(), out: new CapturedTerminal().output(), clock: fakeClock() })).rejects.toThrow(
-      /Pod irsa\/eks-iam-test3 does not exist.*cdk deploy eks-oidc-demo-irsa/,
-    );
+    await expect(
+      runRerun({ scenario: ScenarioId.IRSA }, { kube: cluster.client(), out: new CapturedTerminal().output(), clock: fakeClock() }),
+    ).rejects.toThrow(/Pod irsa\/eks-iam-test3 does not exist.*cdk deploy eks-oidc-demo-irsa/);
   });
 
   test('fails when the old pod never goes away', async () => {
-    cluster.addPod({ object: podObject({ namespace: 'irsa', name: 'eks-iam-test3', phase: 'Succeeded', exitCode: 0 }), terminatingReads: 1000 });
+    cluster.addPod({
+      object: podObject({ namespace: 'irsa', name: 'eks-iam-test3', phase: 'Succeeded', exitCode: 0 }),
+      terminatingReads: 1000,
+    });
     await expect(
-      runRerun({ scenario: ScenarioId.IRSA, timeoutSeconds: 4, pollSeconds: 2 }, { kube: cluster.client(), out: new CapturedTerminal().output(), clock: fakeClock() }),
+      runRerun(
+        { scenario: ScenarioId.IRSA, timeoutSeconds: 4, pollSeconds: 2 },
+        { kube: cluster.client(), out: new CapturedTerminal().output(), clock: fakeClock() },
+      ),
     ).rejects.toThrow(/was not gone after 4s/);
     expect(cluster.created).toEqual([]);
   });

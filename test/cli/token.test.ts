@@ -12,7 +12,9 @@ function sleepPod(cluster: FakeCluster, namespace: string, name: string, files: 
     object: podObject({ namespace, name, phase: 'Running', command: ['sleep', 'infinity'] }),
     exec: (command) => {
       const content = command[0] === 'cat' ? files[command[1]] : undefined;
-      return content === undefined ? { stderr: `cat: ${command[1]}: No such file or directory\n`, exitCode: 1 } : { stdout: content, exitCode: 0 };
+      return content === undefined
+        ? { stderr: `cat: ${command[1]}: No such file or directory\n`, exitCode: 1 }
+        : { stdout: content, exitCode: 0 };
     },
   });
 }
@@ -23,12 +25,24 @@ describe('lab token', () => {
 
   async function deployLab(irsaToken?: string): Promise<void> {
     const legacy = await cluster.sign(
-      { sub: 'system:serviceaccount:node-role:default', 'kubernetes.io/serviceaccount/namespace': 'node-role', 'kubernetes.io/serviceaccount/secret.name': LEGACY_TOKEN_SECRET },
+      {
+        sub: 'system:serviceaccount:node-role:default',
+        'kubernetes.io/serviceaccount/namespace': 'node-role',
+        'kubernetes.io/serviceaccount/secret.name': LEGACY_TOKEN_SECRET,
+      },
       { issuer: 'kubernetes/serviceaccount', legacy: true },
     );
-    const projected = await cluster.sign({ sub: 'system:serviceaccount:node-role:default', aud: ['https://kubernetes.default.svc'] }, { lifetimeSeconds: 3607 });
-    const irsa = irsaToken ?? (await cluster.sign({ sub: 'system:serviceaccount:irsa:eks-iam-test', aud: ['sts.amazonaws.com'] }, { lifetimeSeconds: 86400 }));
-    const podIdentity = await cluster.sign({ sub: 'system:serviceaccount:pod-identity:eks-iam-test', aud: ['pods.eks.amazonaws.com'] }, { lifetimeSeconds: 86400 });
+    const projected = await cluster.sign(
+      { sub: 'system:serviceaccount:node-role:default', aud: ['https://kubernetes.default.svc'] },
+      { lifetimeSeconds: 3607 },
+    );
+    const irsa =
+      irsaToken ??
+      (await cluster.sign({ sub: 'system:serviceaccount:irsa:eks-iam-test', aud: ['sts.amazonaws.com'] }, { lifetimeSeconds: 86400 }));
+    const podIdentity = await cluster.sign(
+      { sub: 'system:serviceaccount:pod-identity:eks-iam-test', aud: ['pods.eks.amazonaws.com'] },
+      { lifetimeSeconds: 86400 },
+    );
     tokens.push(legacy, projected, irsa, podIdentity);
     cluster.secrets.set(`node-role/${LEGACY_TOKEN_SECRET}`, {
       kind: 'Secret',
@@ -64,7 +78,9 @@ describe('lab token', () => {
     expect(text).toMatch(/│ exp\s+│ never\s+│ 20\d\d-/);
     expect(text).toMatch(/│ lifetime\s+│ never\s+│ 3607 s \(1h 0m 7s\)\s+│ 86400 s \(24h 0m 0s\)\s+│ 86400 s \(24h 0m 0s\)\s+│/);
     expect(text).toContain('sts.amazonaws.com');
-    expect(text).toContain(`✓ IRSA (irsa/eks-iam-test4:${TOKEN_PATHS[TokenKind.IRSA]}): signature verified with ${cluster.url}/openid/v1/jwks`);
+    expect(text).toContain(
+      `✓ IRSA (irsa/eks-iam-test4:${TOKEN_PATHS[TokenKind.IRSA]}): signature verified with ${cluster.url}/openid/v1/jwks`,
+    );
     expect(text).toMatch(/│ STS accepts it\? │ ✗ no\s+│ ✗ no\s+│ ✓ yes\s+│ ✗ no\s+│/);
     // STS's own path: discovery document, then the JWKS it names.
     expect(cluster.requests).toEqual(expect.arrayContaining(['GET /.well-known/openid-configuration', 'GET /openid/v1/jwks']));
@@ -89,7 +105,10 @@ describe('lab token', () => {
   test('fails when the IRSA token was signed by a key the issuer does not publish', async () => {
     // GIVEN
     const { privateKey } = await generateKeyPair('RS256');
-    const forged = await cluster.sign({ sub: 'system:serviceaccount:irsa:eks-iam-test', aud: ['sts.amazonaws.com'] }, { lifetimeSeconds: 86400, key: privateKey });
+    const forged = await cluster.sign(
+      { sub: 'system:serviceaccount:irsa:eks-iam-test', aud: ['sts.amazonaws.com'] },
+      { lifetimeSeconds: 86400, key: privateKey },
+    );
     await deployLab(forged);
     const terminal = new CapturedTerminal();
 
@@ -103,16 +122,23 @@ describe('lab token', () => {
   });
 
   test('fails when the IRSA token has the wrong audience', async () => {
-    await deployLab(await cluster.sign({ sub: 'system:serviceaccount:irsa:eks-iam-test', aud: ['sts.amazon.com'] }, { lifetimeSeconds: 86400 }));
+    await deployLab(
+      await cluster.sign({ sub: 'system:serviceaccount:irsa:eks-iam-test', aud: ['sts.amazon.com'] }, { lifetimeSeconds: 86400 }),
+    );
     const terminal = new CapturedTerminal();
     const code = await runToken({ scenario: ScenarioId.IRSA }, { kube: cluster.client(), out: terminal.output(), fetch });
     expect(code).toBe(ExitCode.CHECK_FAILED);
-    expect(terminal.text).toContain('✗ IRSA (irsa/eks-iam-test4:/var/run/secrets/eks.amazonaws.com/serviceaccount/token): no: audience sts.amazon.com, not sts.amazonaws.com');
+    expect(terminal.text).toContain(
+      '✗ IRSA (irsa/eks-iam-test4:/var/run/secrets/eks.amazonaws.com/serviceaccount/token): no: audience sts.amazon.com, not sts.amazonaws.com',
+    );
   });
 
   test('says why a token could not be read, e.g. an IRSA pod the webhook never mutated', async () => {
     // GIVEN: no IRSA token file in the pod
-    const projected = await cluster.sign({ sub: 'system:serviceaccount:irsa:eks-iam-test', aud: ['https://kubernetes.default.svc'] }, { lifetimeSeconds: 3607 });
+    const projected = await cluster.sign(
+      { sub: 'system:serviceaccount:irsa:eks-iam-test', aud: ['https://kubernetes.default.svc'] },
+      { lifetimeSeconds: 3607 },
+    );
     sleepPod(cluster, 'irsa', 'eks-iam-test4', { [TOKEN_PATHS[TokenKind.PROJECTED]]: projected });
     const terminal = new CapturedTerminal();
 
@@ -125,6 +151,8 @@ describe('lab token', () => {
   });
 
   test('fails for the bystander, which has no sleep pod', async () => {
-    await expect(runToken({ scenario: ScenarioId.BYSTANDER }, { kube: cluster.client(), out: new CapturedTerminal().output(), fetch })).rejects.toThrow(/bystander scenario has no sleep pod/);
+    await expect(
+      runToken({ scenario: ScenarioId.BYSTANDER }, { kube: cluster.client(), out: new CapturedTerminal().output(), fetch }),
+    ).rejects.toThrow(/bystander scenario has no sleep pod/);
   });
 });

@@ -12,14 +12,29 @@ const IRSA_ARN = `arn:aws:sts::${ACCOUNT}:assumed-role/eks-oidc-demo-irsa-S3List
 const ACCESS_DENIED_LOG = '\nAn error occurred (AccessDenied) when calling the ListBuckets operation: Access Denied\n';
 
 function identity(arn: string) {
-  return () => ({ stdout: JSON.stringify({ UserId: 'AROAEXAMPLE:i-0a1b2c3d4e5f67890', Account: ACCOUNT, Arn: arn }, null, 4), exitCode: 0 });
+  return () => ({
+    stdout: JSON.stringify({ UserId: 'AROAEXAMPLE:i-0a1b2c3d4e5f67890', Account: ACCOUNT, Arn: arn }, null, 4),
+    exitCode: 0,
+  });
 }
 
 /** Deploys one scenario's pods into the fake cluster. */
-function deploy(cluster: FakeCluster, id: ScenarioId, s3Ls: { phase: string; exitCode?: number; log?: string }, caller?: () => { stdout?: string; stderr?: string; exitCode: number }) {
+function deploy(
+  cluster: FakeCluster,
+  id: ScenarioId,
+  s3Ls: { phase: string; exitCode?: number; log?: string },
+  caller?: () => { stdout?: string; stderr?: string; exitCode: number },
+) {
   const s = scenario(id);
-  const s3LsPod = cluster.addPod({ object: podObject({ namespace: s.namespace, name: s.s3LsPod, ...s3Ls, serviceAccount: s.serviceAccount }), log: s3Ls.log });
-  if (s.sleepPod) cluster.addPod({ object: podObject({ namespace: s.namespace, name: s.sleepPod, phase: 'Running', command: ['sleep', 'infinity'] }), exec: caller });
+  const s3LsPod = cluster.addPod({
+    object: podObject({ namespace: s.namespace, name: s.s3LsPod, ...s3Ls, serviceAccount: s.serviceAccount }),
+    log: s3Ls.log,
+  });
+  if (s.sleepPod)
+    cluster.addPod({
+      object: podObject({ namespace: s.namespace, name: s.sleepPod, phase: 'Running', command: ['sleep', 'infinity'] }),
+      exec: caller,
+    });
   return s3LsPod;
 }
 
@@ -38,7 +53,10 @@ describe('lab verify', () => {
     const terminal = new CapturedTerminal();
 
     // WHEN
-    const code = await runVerify({ assembly: togglesAssembly(toggles), pollSeconds: 1 }, { kube: cluster.client(), out: terminal.output(), clock: fakeClock() });
+    const code = await runVerify(
+      { assembly: togglesAssembly(toggles), pollSeconds: 1 },
+      { kube: cluster.client(), out: terminal.output(), clock: fakeClock() },
+    );
 
     // THEN
     expect(code).toBe(ExitCode.OK);
@@ -75,14 +93,30 @@ describe('lab verify', () => {
 
   test('GIVEN IMDS locked WHEN the sleep pod finds no credentials THEN its caller is none and node-role passes', async () => {
     // GIVEN
-    const noCredentials = () => ({ stderr: '\nUnable to locate credentials. You can configure credentials by running "aws configure".\n', exitCode: 253 });
-    deploy(cluster, ScenarioId.NODE_ROLE, { phase: 'Failed', exitCode: 253, log: '\nUnable to locate credentials. You can configure credentials by running "aws configure".\n' }, noCredentials);
+    const noCredentials = () => ({
+      stderr: '\nUnable to locate credentials. You can configure credentials by running "aws configure".\n',
+      exitCode: 253,
+    });
+    deploy(
+      cluster,
+      ScenarioId.NODE_ROLE,
+      {
+        phase: 'Failed',
+        exitCode: 253,
+        log: '\nUnable to locate credentials. You can configure credentials by running "aws configure".\n',
+      },
+      noCredentials,
+    );
     deploy(cluster, ScenarioId.BYSTANDER, { phase: 'Failed', exitCode: 253, log: 'Unable to locate credentials.' });
     const terminal = new CapturedTerminal();
 
     // WHEN
     const code = await runVerify(
-      { assembly: togglesAssembly({ imds: ImdsMode.LOCKED, nodeRoleS3Access: false }), scenarios: [ScenarioId.NODE_ROLE, ScenarioId.BYSTANDER], pollSeconds: 1 },
+      {
+        assembly: togglesAssembly({ imds: ImdsMode.LOCKED, nodeRoleS3Access: false }),
+        scenarios: [ScenarioId.NODE_ROLE, ScenarioId.BYSTANDER],
+        pollSeconds: 1,
+      },
       { kube: cluster.client(), out: terminal.output(true), clock: fakeClock() },
     );
 
@@ -103,12 +137,21 @@ describe('lab verify', () => {
     clock.sleep = async (ms) => {
       await sleep(ms);
       // The pod completes while verify waits.
-      s3Ls.object = podObject({ namespace: 'irsa', name: 'eks-iam-test3', phase: 'Succeeded', exitCode: 0, serviceAccount: 'eks-iam-test' });
+      s3Ls.object = podObject({
+        namespace: 'irsa',
+        name: 'eks-iam-test3',
+        phase: 'Succeeded',
+        exitCode: 0,
+        serviceAccount: 'eks-iam-test',
+      });
     };
     const terminal = new CapturedTerminal();
 
     // WHEN
-    const code = await runVerify({ assembly: togglesAssembly({ imds: ImdsMode.OPEN, nodeRoleS3Access: false }), scenarios: [ScenarioId.IRSA], pollSeconds: 2 }, { kube: cluster.client(), out: terminal.output(), clock });
+    const code = await runVerify(
+      { assembly: togglesAssembly({ imds: ImdsMode.OPEN, nodeRoleS3Access: false }), scenarios: [ScenarioId.IRSA], pollSeconds: 2 },
+      { kube: cluster.client(), out: terminal.output(), clock },
+    );
 
     // THEN
     expect(code).toBe(ExitCode.OK);
@@ -124,7 +167,12 @@ describe('lab verify', () => {
 
     // WHEN
     const code = await runVerify(
-      { assembly: togglesAssembly({ imds: ImdsMode.OPEN, nodeRoleS3Access: false }), scenarios: [ScenarioId.IRSA], timeoutSeconds: 10, pollSeconds: 5 },
+      {
+        assembly: togglesAssembly({ imds: ImdsMode.OPEN, nodeRoleS3Access: false }),
+        scenarios: [ScenarioId.IRSA],
+        timeoutSeconds: 10,
+        pollSeconds: 5,
+      },
       { kube: cluster.client(), out: terminal.output(), clock: fakeClock() },
     );
 
@@ -136,7 +184,10 @@ describe('lab verify', () => {
 
   test('fails with one line when nothing is deployed', async () => {
     await expect(
-      runVerify({ assembly: togglesAssembly({ imds: ImdsMode.OPEN, nodeRoleS3Access: false }) }, { kube: cluster.client(), out: new CapturedTerminal().output(), clock: fakeClock() }),
+      runVerify(
+        { assembly: togglesAssembly({ imds: ImdsMode.OPEN, nodeRoleS3Access: false }) },
+        { kube: cluster.client(), out: new CapturedTerminal().output(), clock: fakeClock() },
+      ),
     ).rejects.toThrow(/None of node-role, bystander, secret-injected, irsa, pod-identity is deployed.*cdk deploy --all/);
   });
 });

@@ -35,7 +35,8 @@ export function classifyCallerArn(arn: string): CallerKind | undefined {
   // The AWS CLI (botocore) and the JS SDK name web identity sessions this way.
   if (/^(botocore-session|aws-sdk-js-session)-\d+$/.test(session)) return CallerKind.WEB_IDENTITY_ROLE;
   // EKS Auth names Pod Identity sessions `eks-<cluster>-<pod>-<uuid>`, cut to STS's 64 characters.
-  if (session.startsWith(`eks-${LAB_CLUSTER.name}-`) || /^eks-.*[0-9a-f]{8}-[0-9a-f]{4}-/.test(session)) return CallerKind.POD_IDENTITY_ROLE;
+  if (session.startsWith(`eks-${LAB_CLUSTER.name}-`) || /^eks-.*[0-9a-f]{8}-[0-9a-f]{4}-/.test(session))
+    return CallerKind.POD_IDENTITY_ROLE;
   return undefined;
 }
 

@@ -32,7 +32,12 @@ export async function liveChecks(aws: AwsClients, kube: LabKube, scope: LiveScop
     findings.pass(CLUSTER_SCOPE, 'cluster', `${LAB_CLUSTER.name} is ${cluster?.status ?? '?'}, issuer ${issuer ?? 'none'}.`);
   } catch (err) {
     if ((err as { name?: string }).name !== 'ResourceNotFoundException') throw err;
-    findings.fail(CLUSTER_SCOPE, 'cluster', `No cluster ${LAB_CLUSTER.name} in ${LAB_CLUSTER.region}.`, 'Deploy the lab: `npx cdk deploy --all`.');
+    findings.fail(
+      CLUSTER_SCOPE,
+      'cluster',
+      `No cluster ${LAB_CLUSTER.name} in ${LAB_CLUSTER.region}.`,
+      'Deploy the lab: `npx cdk deploy --all`.',
+    );
     return;
   }
 
@@ -58,7 +63,12 @@ async function checkOidcProvider(aws: AwsClients, issuer: string, findings: Find
   }
   const provider = await aws.iam.send(new GetOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: arn }));
   if (!(provider.ClientIDList ?? []).includes(STS_AUDIENCE)) {
-    findings.fail(ScenarioId.IRSA, 'OIDC provider in IAM', `${arn} lists client ids [${(provider.ClientIDList ?? []).join(', ')}], not ${STS_AUDIENCE}.`, `Add client id ${STS_AUDIENCE} to the provider.`);
+    findings.fail(
+      ScenarioId.IRSA,
+      'OIDC provider in IAM',
+      `${arn} lists client ids [${(provider.ClientIDList ?? []).join(', ')}], not ${STS_AUDIENCE}.`,
+      `Add client id ${STS_AUDIENCE} to the provider.`,
+    );
   } else {
     findings.pass(ScenarioId.IRSA, 'OIDC provider in IAM', `${arn} is registered with client id ${STS_AUDIENCE}.`);
   }
@@ -71,11 +81,21 @@ async function checkAgent(aws: AwsClients, findings: FindingList): Promise<void>
       findings.pass(ScenarioId.POD_IDENTITY, 'agent add-on', `${POD_IDENTITY_AGENT_ADDON} ${addon.addonVersion ?? ''} is ACTIVE.`);
     } else {
       const issues = (addon?.health?.issues ?? []).map((issue) => `${issue.code}: ${issue.message}`).join('; ');
-      findings.fail(ScenarioId.POD_IDENTITY, 'agent add-on', `${POD_IDENTITY_AGENT_ADDON} is ${addon?.status ?? 'unknown'}${issues ? ` (${issues})` : ''}.`, 'Wait for it to settle, or check `aws eks describe-addon` and the agent pods in kube-system.');
+      findings.fail(
+        ScenarioId.POD_IDENTITY,
+        'agent add-on',
+        `${POD_IDENTITY_AGENT_ADDON} is ${addon?.status ?? 'unknown'}${issues ? ` (${issues})` : ''}.`,
+        'Wait for it to settle, or check `aws eks describe-addon` and the agent pods in kube-system.',
+      );
     }
   } catch (err) {
     if ((err as { name?: string }).name !== 'ResourceNotFoundException') throw err;
-    findings.fail(ScenarioId.POD_IDENTITY, 'agent add-on', `The cluster has no ${POD_IDENTITY_AGENT_ADDON} add-on.`, 'Deploy the cluster stack, which installs it (`npx cdk deploy eks-oidc-demo`).');
+    findings.fail(
+      ScenarioId.POD_IDENTITY,
+      'agent add-on',
+      `The cluster has no ${POD_IDENTITY_AGENT_ADDON} add-on.`,
+      'Deploy the cluster stack, which installs it (`npx cdk deploy eks-oidc-demo`).',
+    );
   }
 }
 
@@ -92,7 +112,12 @@ async function checkNodeHopLimit(aws: AwsClients, toggles: LabToggles, findings:
       const options = instance.MetadataOptions ?? {};
       const id = instance.InstanceId ?? '?';
       if (options.HttpTokens !== 'required') {
-        findings.fail(CLUSTER_SCOPE, 'node IMDS', `Node ${id} has HttpTokens ${options.HttpTokens ?? 'unset'}: IMDSv1 is open to every pod.`, 'Deploy the cluster stack with requireImdsv2; the node group then replaces the node.');
+        findings.fail(
+          CLUSTER_SCOPE,
+          'node IMDS',
+          `Node ${id} has HttpTokens ${options.HttpTokens ?? 'unset'}: IMDSv1 is open to every pod.`,
+          'Deploy the cluster stack with requireImdsv2; the node group then replaces the node.',
+        );
       } else if (options.HttpPutResponseHopLimit !== expected) {
         findings.fail(
           CLUSTER_SCOPE,
@@ -101,11 +126,21 @@ async function checkNodeHopLimit(aws: AwsClients, toggles: LabToggles, findings:
           `Deploy the cluster stack with -c imds=${toggles.imds} (\`npx cdk deploy --all -c imds=${toggles.imds}\`) and wait for the node to be replaced.`,
         );
       } else {
-        findings.pass(CLUSTER_SCOPE, 'node IMDS', `Node ${id}: HttpTokens required, hop limit ${expected}, as imds=${toggles.imds} expects.`);
+        findings.pass(
+          CLUSTER_SCOPE,
+          'node IMDS',
+          `Node ${id}: HttpTokens required, hop limit ${expected}, as imds=${toggles.imds} expects.`,
+        );
       }
     }
   }
-  if (seen === 0) findings.fail(CLUSTER_SCOPE, 'node IMDS', `No running instance tagged eks:cluster-name=${LAB_CLUSTER.name}.`, 'Check the node group in the EKS console; it should have one node.');
+  if (seen === 0)
+    findings.fail(
+      CLUSTER_SCOPE,
+      'node IMDS',
+      `No running instance tagged eks:cluster-name=${LAB_CLUSTER.name}.`,
+      'Check the node group in the EKS console; it should have one node.',
+    );
 }
 
 async function checkIrsaPods(kube: LabKube, findings: FindingList): Promise<void> {
@@ -113,9 +148,19 @@ async function checkIrsaPods(kube: LabKube, findings: FindingList): Promise<void
   const account = await kube.readServiceAccount(irsa.namespace, irsa.serviceAccount);
   const roleArn = account?.metadata?.annotations?.[IRSA_ROLE_ANNOTATION];
   if (!account) {
-    findings.fail(ScenarioId.IRSA, 'service account in cluster', `Service account ${irsa.namespace}/${irsa.serviceAccount} does not exist.`, 'Deploy the irsa stack.');
+    findings.fail(
+      ScenarioId.IRSA,
+      'service account in cluster',
+      `Service account ${irsa.namespace}/${irsa.serviceAccount} does not exist.`,
+      'Deploy the irsa stack.',
+    );
   } else if (!roleArn || !/^arn:aws[\w-]*:iam::\d{12}:role\/.+/.test(roleArn)) {
-    findings.fail(ScenarioId.IRSA, 'service account in cluster', `Service account ${irsa.namespace}/${irsa.serviceAccount} has ${IRSA_ROLE_ANNOTATION} ${JSON.stringify(roleArn ?? null)}, not a role ARN.`, 'Redeploy the irsa stack, which sets the annotation.');
+    findings.fail(
+      ScenarioId.IRSA,
+      'service account in cluster',
+      `Service account ${irsa.namespace}/${irsa.serviceAccount} has ${IRSA_ROLE_ANNOTATION} ${JSON.stringify(roleArn ?? null)}, not a role ARN.`,
+      'Redeploy the irsa stack, which sets the annotation.',
+    );
   } else {
     findings.pass(ScenarioId.IRSA, 'service account in cluster', `${irsa.namespace}/${irsa.serviceAccount} is annotated with ${roleArn}.`);
   }
@@ -133,7 +178,12 @@ async function checkInjected(kube: LabKube, id: ScenarioId, wanted: string[], we
     try {
       pod = await kube.readPod(scenario.namespace, name);
     } catch (err) {
-      findings.fail(id, 'injected env', `Cannot read pod ${scenario.namespace}/${name}: ${firstLine(err)}`, 'Check your cluster access, then retry.');
+      findings.fail(
+        id,
+        'injected env',
+        `Cannot read pod ${scenario.namespace}/${name}: ${firstLine(err)}`,
+        'Check your cluster access, then retry.',
+      );
       continue;
     }
     if (!pod) {

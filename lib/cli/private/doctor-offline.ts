@@ -61,15 +61,26 @@ export function offlineChecks(assembly: LabAssembly): OfflineReport {
 function checkCluster(assembly: LabAssembly, findings: FindingList, toggles: LabToggles | undefined): void {
   const cluster = assembly.clusterStack;
   if (!cluster) {
-    findings.fail(CLUSTER_SCOPE, 'cluster stack', `No stack named ${LAB_CLUSTER.name} in ${assembly.dir}.`, 'Synthesize the whole app: `npx cdk synth --quiet`.');
+    findings.fail(
+      CLUSTER_SCOPE,
+      'cluster stack',
+      `No stack named ${LAB_CLUSTER.name} in ${assembly.dir}.`,
+      'Synthesize the whole app: `npx cdk synth --quiet`.',
+    );
     return;
   }
   const templates = cluster.resourcesOfType('AWS::EC2::LaunchTemplate');
   if (templates.length === 0) {
-    findings.fail(CLUSTER_SCOPE, 'IMDS', 'The cluster stack has no launch template, so IMDS runs with the AMI defaults.', 'Give the node group a launch template with requireImdsv2 and httpPutResponseHopLimit.');
+    findings.fail(
+      CLUSTER_SCOPE,
+      'IMDS',
+      'The cluster stack has no launch template, so IMDS runs with the AMI defaults.',
+      'Give the node group a launch template with requireImdsv2 and httpPutResponseHopLimit.',
+    );
   }
   for (const { logicalId, resource } of templates) {
-    const data = cluster.property(resource, 'LaunchTemplateData') as { MetadataOptions?: { HttpTokens?: string; HttpPutResponseHopLimit?: number } } | undefined;
+    const data = cluster.property(resource, 'LaunchTemplateData') as
+      { MetadataOptions?: { HttpTokens?: string; HttpPutResponseHopLimit?: number } } | undefined;
     const options = data?.MetadataOptions ?? {};
     const where = `${cluster.stackName}/${logicalId}`;
     if (options.HttpTokens !== 'required') {
@@ -94,7 +105,11 @@ function checkCluster(assembly: LabAssembly, findings: FindingList, toggles: Lab
         `Synthesize and deploy both stacks with the same toggle: \`npx cdk deploy --all -c imds=${toggles.imds}\`.`,
       );
     } else {
-      findings.pass(CLUSTER_SCOPE, 'IMDS hop limit', `${where} has hop limit ${actual}, as imds=${toggles.imds} expects${toggles.imds === ImdsMode.LOCKED ? ': pods cannot reach the node role' : ''}.`);
+      findings.pass(
+        CLUSTER_SCOPE,
+        'IMDS hop limit',
+        `${where} has hop limit ${actual}, as imds=${toggles.imds} expects${toggles.imds === ImdsMode.LOCKED ? ': pods cannot reach the node role' : ''}.`,
+      );
     }
   }
 }
@@ -105,9 +120,16 @@ interface PodLocation {
   readonly spec: PodSpec;
 }
 
-function findObject(stack: StackTemplate, kind: string, namespace: string, name: string): { manifest: ManifestResource; index: number; object: KubeObject } | undefined {
+function findObject(
+  stack: StackTemplate,
+  kind: string,
+  namespace: string,
+  name: string,
+): { manifest: ManifestResource; index: number; object: KubeObject } | undefined {
   for (const manifest of stack.manifests()) {
-    const index = manifest.objects.findIndex((o) => o.kind === kind && o.metadata?.name === name && (o.metadata?.namespace ?? 'default') === namespace);
+    const index = manifest.objects.findIndex(
+      (o) => o.kind === kind && o.metadata?.name === name && (o.metadata?.namespace ?? 'default') === namespace,
+    );
     if (index >= 0) return { manifest, index, object: manifest.objects[index] };
   }
   return undefined;
@@ -131,14 +153,24 @@ function checkPods(stack: StackTemplate, scenario: Scenario, findings: FindingLi
   const pods = podsOf(stack, scenario);
   const expectedCount = scenario.sleepPod ? 2 : 1;
   if (pods.length < expectedCount) {
-    findings.fail(scenario.id, 'pods', `${stack.stackName} has no manifest with pod ${scenario.namespace}/${scenario.s3LsPod}${scenario.sleepPod ? ` and ${scenario.sleepPod}` : ''}.`, 'Keep the pod names of lib/scenarios.ts in the scenario stack.');
+    findings.fail(
+      scenario.id,
+      'pods',
+      `${stack.stackName} has no manifest with pod ${scenario.namespace}/${scenario.s3LsPod}${scenario.sleepPod ? ` and ${scenario.sleepPod}` : ''}.`,
+      'Keep the pod names of lib/scenarios.ts in the scenario stack.',
+    );
     return;
   }
   for (const pod of pods) {
     const podName = pod.manifest.objects[pod.index].metadata?.name;
     const account = pod.spec.serviceAccountName ?? 'default';
     if (account !== scenario.serviceAccount) {
-      findings.fail(scenario.id, 'pod service account', `Pod ${scenario.namespace}/${podName} runs as ${account}, not ${scenario.serviceAccount}.`, `Set serviceAccountName: ${scenario.serviceAccount} on the pod.`);
+      findings.fail(
+        scenario.id,
+        'pod service account',
+        `Pod ${scenario.namespace}/${podName} runs as ${account}, not ${scenario.serviceAccount}.`,
+        `Set serviceAccountName: ${scenario.serviceAccount} on the pod.`,
+      );
     }
   }
   if (scenario.serviceAccount === 'default') {
@@ -147,7 +179,12 @@ function checkPods(stack: StackTemplate, scenario: Scenario, findings: FindingLi
   }
   const account = findObject(stack, 'ServiceAccount', scenario.namespace, scenario.serviceAccount);
   if (!account) {
-    findings.fail(scenario.id, 'service account', `${stack.stackName} creates no service account ${scenario.namespace}/${scenario.serviceAccount}.`, 'Create it in the identity manifest, before the pods.');
+    findings.fail(
+      scenario.id,
+      'service account',
+      `${stack.stackName} creates no service account ${scenario.namespace}/${scenario.serviceAccount}.`,
+      'Create it in the identity manifest, before the pods.',
+    );
     return;
   }
   const late = pods.filter((pod) => !appliedBefore(stack, account, pod));
@@ -159,7 +196,11 @@ function checkPods(stack: StackTemplate, scenario: Scenario, findings: FindingLi
       `Make the pods depend on the service account: podsDependOn(...) / pods.node.addDependency(identity), so CloudFormation DependsOn orders them.`,
     );
   } else {
-    findings.pass(scenario.id, 'pods wait for service account', `The pods are applied after service account ${scenario.namespace}/${scenario.serviceAccount}.`);
+    findings.pass(
+      scenario.id,
+      'pods wait for service account',
+      `The pods are applied after service account ${scenario.namespace}/${scenario.serviceAccount}.`,
+    );
   }
   const staticKeys = pods.flatMap((pod) => envNames(pod.spec).filter((name) => STATIC_KEY_ENV.includes(name)));
   if (staticKeys.length > 0) {
@@ -207,7 +248,9 @@ function checkIrsa(stack: StackTemplate, scenario: Scenario, findings: FindingLi
       `Add an AWS::IAM::OIDCProvider (iam.OidcProviderNative) with url = the cluster's issuer and client id ${STS_AUDIENCE}.`,
     );
   } else {
-    const clientIds = (stack.property(provider.resource, 'ClientIdList') ?? stack.property(provider.resource, 'ClientIDList') ?? []) as string[];
+    const clientIds = (stack.property(provider.resource, 'ClientIdList') ??
+      stack.property(provider.resource, 'ClientIDList') ??
+      []) as string[];
     if (!clientIds.includes(STS_AUDIENCE)) {
       const typo = clientIds.find((id) => id !== STS_AUDIENCE && /^sts\./.test(id));
       findings.fail(
@@ -225,19 +268,38 @@ function checkIrsa(stack: StackTemplate, scenario: Scenario, findings: FindingLi
   const annotation = account?.object.metadata?.annotations?.[IRSA_ROLE_ANNOTATION];
   const annotatedRole = roleIdFromArn(annotation);
   if (account && !annotation) {
-    findings.fail(scenario.id, 'role annotation', `Service account ${scenario.namespace}/${scenario.serviceAccount} has no ${IRSA_ROLE_ANNOTATION} annotation, so the webhook injects nothing.`, `Annotate it with ${IRSA_ROLE_ANNOTATION}: <role ARN>.`);
+    findings.fail(
+      scenario.id,
+      'role annotation',
+      `Service account ${scenario.namespace}/${scenario.serviceAccount} has no ${IRSA_ROLE_ANNOTATION} annotation, so the webhook injects nothing.`,
+      `Annotate it with ${IRSA_ROLE_ANNOTATION}: <role ARN>.`,
+    );
   } else if (account) {
-    findings.pass(scenario.id, 'role annotation', `Service account ${scenario.namespace}/${scenario.serviceAccount} is annotated with ${annotatedRole ? `the ARN of ${annotatedRole}` : annotation}.`);
+    findings.pass(
+      scenario.id,
+      'role annotation',
+      `Service account ${scenario.namespace}/${scenario.serviceAccount} is annotated with ${annotatedRole ? `the ARN of ${annotatedRole}` : annotation}.`,
+    );
   }
 
   const trustingRoles = stack
     .resourcesOfType('AWS::IAM::Role')
     .filter(({ logicalId }) => statements(stack, logicalId).some((s) => actions(s).includes('sts:AssumeRoleWithWebIdentity')));
   if (trustingRoles.length === 0) {
-    findings.fail(scenario.id, 'role trust', `${stack.stackName} has no role that trusts sts:AssumeRoleWithWebIdentity.`, 'Create the role with a WebIdentityPrincipal / OpenIdConnectPrincipal for the provider.');
+    findings.fail(
+      scenario.id,
+      'role trust',
+      `${stack.stackName} has no role that trusts sts:AssumeRoleWithWebIdentity.`,
+      'Create the role with a WebIdentityPrincipal / OpenIdConnectPrincipal for the provider.',
+    );
   }
   if (annotatedRole && !trustingRoles.some(({ logicalId }) => logicalId === annotatedRole)) {
-    findings.fail(scenario.id, 'role annotation', `The annotation names ${annotatedRole}, which does not trust sts:AssumeRoleWithWebIdentity.`, 'Annotate the service account with the IRSA role ARN.');
+    findings.fail(
+      scenario.id,
+      'role annotation',
+      `The annotation names ${annotatedRole}, which does not trust sts:AssumeRoleWithWebIdentity.`,
+      'Annotate the service account with the IRSA role ARN.',
+    );
   }
   for (const { logicalId } of trustingRoles) {
     for (const statement of statements(stack, logicalId).filter((s) => actions(s).includes('sts:AssumeRoleWithWebIdentity'))) {
@@ -279,7 +341,12 @@ function checkWebIdentityTrust(
   const federated = statement.Principal?.Federated;
   const providerArn = providerId ? stack.resolver.resolve({ Ref: providerId }) : undefined;
   if (providerArn && federated !== providerArn) {
-    findings.fail(scenario.id, 'trust principal', `${roleId} trusts Federated ${JSON.stringify(federated)}, not the OIDC provider ${providerId}.`, 'Use the OIDC provider of the cluster as the Federated principal.');
+    findings.fail(
+      scenario.id,
+      'trust principal',
+      `${roleId} trusts Federated ${JSON.stringify(federated)}, not the OIDC provider ${providerId}.`,
+      'Use the OIDC provider of the cluster as the Federated principal.',
+    );
   }
 
   let sub: { operator: string; value: unknown } | undefined;
@@ -297,7 +364,12 @@ function checkWebIdentityTrust(
           `Use '${ISSUER_HOST_PATH}:${claim}' (the issuer URL without https://).`,
         );
       } else if (issuer !== ISSUER_HOST_PATH) {
-        findings.fail(scenario.id, `trust ${claim} key`, `${roleId} keys its ${claim} condition on issuer '${issuer}', not the cluster's '${ISSUER_HOST_PATH}'.`, "Build the key from the cluster's OIDC issuer URL without https://.");
+        findings.fail(
+          scenario.id,
+          `trust ${claim} key`,
+          `${roleId} keys its ${claim} condition on issuer '${issuer}', not the cluster's '${ISSUER_HOST_PATH}'.`,
+          "Build the key from the cluster's OIDC issuer URL without https://.",
+        );
       }
       if (claim === 'sub') sub = { operator, value };
       else aud = { operator, value };
@@ -307,13 +379,18 @@ function checkWebIdentityTrust(
   checkCondition(scenario, roleId, 'sub', sub, expectedSub, findings, (value) => {
     const [, namespace, name] = /^system:serviceaccount:([^:]*):(.*)$/.exec(value) ?? [];
     if (namespace === undefined) return `'${value}' is not system:serviceaccount:<namespace>:<name>`;
-    const wrong = [namespace !== scenario.namespace ? `namespace '${namespace}' (pods run in '${scenario.namespace}')` : '', name !== scenario.serviceAccount ? `service account '${name}' (pods run as '${scenario.serviceAccount}')` : '']
+    const wrong = [
+      namespace !== scenario.namespace ? `namespace '${namespace}' (pods run in '${scenario.namespace}')` : '',
+      name !== scenario.serviceAccount ? `service account '${name}' (pods run as '${scenario.serviceAccount}')` : '',
+    ]
       .filter(Boolean)
       .join(' and ');
     return `it names ${wrong}`;
   });
   checkCondition(scenario, roleId, 'aud', aud, STS_AUDIENCE, findings, (value) =>
-    value === 'sts.amazon.com' ? `'${value}' is the common typo of '${STS_AUDIENCE}': STS answers "Incorrect token audience"` : `'${value}' is not '${STS_AUDIENCE}', the audience of the projected token`,
+    value === 'sts.amazon.com'
+      ? `'${value}' is the common typo of '${STS_AUDIENCE}': STS answers "Incorrect token audience"`
+      : `'${value}' is not '${STS_AUDIENCE}', the audience of the projected token`,
   );
 }
 
@@ -328,7 +405,12 @@ function checkCondition(
 ): void {
   const check = `trust ${claim}`;
   if (!condition) {
-    findings.fail(scenario.id, check, `${roleId} has no ${claim} condition${claim === 'sub' ? ': every service account in the cluster could assume it' : ''}.`, `Add StringEquals '${ISSUER_HOST_PATH}:${claim}': '${expected}'.`);
+    findings.fail(
+      scenario.id,
+      check,
+      `${roleId} has no ${claim} condition${claim === 'sub' ? ': every service account in the cluster could assume it' : ''}.`,
+      `Add StringEquals '${ISSUER_HOST_PATH}:${claim}': '${expected}'.`,
+    );
     return;
   }
   const values = ([] as unknown[]).concat(condition.value).map(String);
@@ -357,7 +439,12 @@ function checkCondition(
   }
   if (values.length !== 1 || values[0] !== expected) {
     const wrong = values.find((value) => value !== expected) ?? values[0];
-    findings.fail(scenario.id, check, `${roleId} expects ${claim} ${JSON.stringify(condition.value)}: ${explain(wrong)}.`, `Set StringEquals '${ISSUER_HOST_PATH}:${claim}' to '${expected}'.`);
+    findings.fail(
+      scenario.id,
+      check,
+      `${roleId} expects ${claim} ${JSON.stringify(condition.value)}: ${explain(wrong)}.`,
+      `Set StringEquals '${ISSUER_HOST_PATH}:${claim}' to '${expected}'.`,
+    );
     return;
   }
   findings.pass(scenario.id, check, `${roleId} requires ${claim} = ${expected} (StringEquals).`);
@@ -366,10 +453,15 @@ function checkCondition(
 function checkPodIdentity(stack: StackTemplate, scenario: Scenario, cluster: StackTemplate | undefined, findings: FindingList): void {
   const associations = stack.resourcesOfType('AWS::EKS::PodIdentityAssociation');
   const matching = associations.filter(
-    ({ resource }) => stack.property(resource, 'Namespace') === scenario.namespace && stack.property(resource, 'ServiceAccount') === scenario.serviceAccount,
+    ({ resource }) =>
+      stack.property(resource, 'Namespace') === scenario.namespace &&
+      stack.property(resource, 'ServiceAccount') === scenario.serviceAccount,
   );
   if (matching.length === 0) {
-    const others = associations.map(({ logicalId, resource }) => `${logicalId} names ${String(stack.property(resource, 'Namespace'))}/${String(stack.property(resource, 'ServiceAccount'))}`);
+    const others = associations.map(
+      ({ logicalId, resource }) =>
+        `${logicalId} names ${String(stack.property(resource, 'Namespace'))}/${String(stack.property(resource, 'ServiceAccount'))}`,
+    );
     findings.fail(
       scenario.id,
       'association',
@@ -380,14 +472,23 @@ function checkPodIdentity(stack: StackTemplate, scenario: Scenario, cluster: Sta
   for (const { logicalId, resource } of matching) {
     const clusterName = stack.property(resource, 'ClusterName');
     if (clusterName !== LAB_CLUSTER.name) {
-      findings.fail(scenario.id, 'association cluster', `${logicalId} names cluster ${JSON.stringify(clusterName)}, not ${LAB_CLUSTER.name}.`, `Set ClusterName to ${LAB_CLUSTER.name}.`);
+      findings.fail(
+        scenario.id,
+        'association cluster',
+        `${logicalId} names cluster ${JSON.stringify(clusterName)}, not ${LAB_CLUSTER.name}.`,
+        `Set ClusterName to ${LAB_CLUSTER.name}.`,
+      );
     }
     const roleId = roleIdFromArn(stack.property(resource, 'RoleArn'));
     const trust = roleId ? statements(stack, roleId) : [];
     const trusted = trust.find((s) => JSON.stringify(s.Principal?.Service ?? '').includes(POD_IDENTITY_PRINCIPAL));
     const missing = ['sts:AssumeRole', 'sts:TagSession'].filter((action) => !trusted || !actions(trusted).includes(action));
     if (!roleId) {
-      findings.pass(scenario.id, 'association', `${logicalId} links ${scenario.namespace}/${scenario.serviceAccount} to a role outside the stack.`);
+      findings.pass(
+        scenario.id,
+        'association',
+        `${logicalId} links ${scenario.namespace}/${scenario.serviceAccount} to a role outside the stack.`,
+      );
     } else if (missing.length > 0) {
       findings.fail(
         scenario.id,
@@ -396,7 +497,11 @@ function checkPodIdentity(stack: StackTemplate, scenario: Scenario, cluster: Sta
         `Trust Service ${POD_IDENTITY_PRINCIPAL} with both sts:AssumeRole and sts:TagSession.`,
       );
     } else {
-      findings.pass(scenario.id, 'association', `${logicalId} links ${scenario.namespace}/${scenario.serviceAccount} to ${roleId}, which trusts ${POD_IDENTITY_PRINCIPAL}.`);
+      findings.pass(
+        scenario.id,
+        'association',
+        `${logicalId} links ${scenario.namespace}/${scenario.serviceAccount} to ${roleId}, which trusts ${POD_IDENTITY_PRINCIPAL}.`,
+      );
     }
     const pods = podsOf(stack, scenario);
     const late = pods.filter((pod) => !stack.dependsOn(pod.manifest.logicalId, logicalId));
@@ -422,7 +527,9 @@ function checkPodIdentity(stack: StackTemplate, scenario: Scenario, cluster: Sta
     );
   }
 
-  const addon = cluster?.resourcesOfType('AWS::EKS::Addon').find(({ resource }) => cluster.property(resource, 'AddonName') === POD_IDENTITY_AGENT_ADDON);
+  const addon = cluster
+    ?.resourcesOfType('AWS::EKS::Addon')
+    .find(({ resource }) => cluster.property(resource, 'AddonName') === POD_IDENTITY_AGENT_ADDON);
   if (!addon) {
     findings.fail(
       scenario.id,
@@ -456,7 +563,12 @@ function checkSecretRefs(stack: StackTemplate, scenario: Scenario, findings: Fin
       );
       const podName = pod.manifest.objects[pod.index].metadata?.name;
       if (!inManifest && !writer) {
-        findings.fail(scenario.id, 'pods wait for secret', `Pod ${scenario.namespace}/${podName} reads Secret ${name}, which nothing in ${stack.stackName} creates.`, `Create Secret ${scenario.namespace}/${name} in the stack, before the pods.`);
+        findings.fail(
+          scenario.id,
+          'pods wait for secret',
+          `Pod ${scenario.namespace}/${podName} reads Secret ${name}, which nothing in ${stack.stackName} creates.`,
+          `Create Secret ${scenario.namespace}/${name} in the stack, before the pods.`,
+        );
       } else if (inManifest ? !appliedBefore(stack, inManifest, pod) : !stack.dependsOn(pod.manifest.logicalId, writer![0])) {
         findings.fail(
           scenario.id,
@@ -465,7 +577,11 @@ function checkSecretRefs(stack: StackTemplate, scenario: Scenario, findings: Fin
           'Make the pods depend on what writes the Secret: podsDependOn(writer).',
         );
       } else {
-        findings.pass(scenario.id, 'pods wait for secret', `Pod ${scenario.namespace}/${podName} is created after Secret ${name} (${inManifest ? inManifest.manifest.logicalId : writer![0]}).`);
+        findings.pass(
+          scenario.id,
+          'pods wait for secret',
+          `Pod ${scenario.namespace}/${podName} is created after Secret ${name} (${inManifest ? inManifest.manifest.logicalId : writer![0]}).`,
+        );
       }
     }
   }
@@ -489,7 +605,12 @@ function checkNoSecretMaterial(stack: StackTemplate, findings: FindingList): voi
   }
   const outputs = JSON.stringify((stack.template as { Outputs?: unknown }).Outputs ?? {});
   if (/"SecretAccessKey"/.test(outputs)) {
-    findings.fail(scopeOf(stack), 'no secrets in outputs', `${stack.stackName} outputs an access key's SecretAccessKey: it ends up in CloudFormation and the CLI output.`, 'Keep the secret in Secrets Manager and output only its name.');
+    findings.fail(
+      scopeOf(stack),
+      'no secrets in outputs',
+      `${stack.stackName} outputs an access key's SecretAccessKey: it ends up in CloudFormation and the CLI output.`,
+      'Keep the secret in Secrets Manager and output only its name.',
+    );
   }
 }
 

@@ -13,7 +13,10 @@ export async function synthLab(context: Record<string, unknown> = {}): Promise<s
   const outdir = mkdtempSync(join(tmpdir(), 'lab-asm-'));
   // cdk-nag's findings are asserted in test/lab.test.ts; here its report would only print.
   const app = new App({ outdir, context: { ...CDK_JSON_CONTEXT, '@aws-cdk/core:failSynthOnValidationErrors': false, ...context } });
-  await buildLab(app, parseLabConfig((key) => app.node.tryGetContext(key)));
+  await buildLab(
+    app,
+    parseLabConfig((key) => app.node.tryGetContext(key)),
+  );
   const quiet = jest.spyOn(console, 'error').mockImplementation(() => undefined);
   try {
     app.synth();

@@ -11,7 +11,10 @@ import { AwsClients } from '../../../lib/cli/aws-clients';
 
 /** Real SDK clients with dummy credentials, each behind aws-sdk-client-mock: nothing leaves the process. */
 export function mockedAws() {
-  const config = { region: 'us-east-2', credentials: { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY' } };
+  const config = {
+    region: 'us-east-2',
+    credentials: { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY' },
+  };
   const clients: AwsClients = {
     cloudFormation: new CloudFormationClient(config),
     cloudTrail: new CloudTrailClient(config),

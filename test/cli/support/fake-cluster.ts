@@ -51,7 +51,10 @@ export class FakeCluster {
   async start(): Promise<this> {
     const { privateKey, publicKey } = await generateKeyPair('RS256');
     this.keys = { privateKey, jwk: { ...(await exportJWK(publicKey)), kid: 'test-key', alg: 'RS256', use: 'sig' } };
-    const sockets = new WebSocketServer({ noServer: true, handleProtocols: (protocols) => (protocols.has('v4.channel.k8s.io') ? 'v4.channel.k8s.io' : false) });
+    const sockets = new WebSocketServer({
+      noServer: true,
+      handleProtocols: (protocols) => (protocols.has('v4.channel.k8s.io') ? 'v4.channel.k8s.io' : false),
+    });
     this.server = createServer((req, res) => this.handle(req, res));
     this.server.on('upgrade', (req, socket, head) => {
       this.requests.push(`EXEC ${req.url}`);
@@ -65,7 +68,13 @@ export class FakeCluster {
         const status =
           reply.exitCode === 0
             ? { metadata: {}, status: 'Success' }
-            : { metadata: {}, status: 'Failure', message: `command terminated with non-zero exit code: exit status ${reply.exitCode}`, reason: 'NonZeroExitCode', details: { causes: [{ reason: 'ExitCode', message: String(reply.exitCode) }] } };
+            : {
+                metadata: {},
+                status: 'Failure',
+                message: `command terminated with non-zero exit code: exit status ${reply.exitCode}`,
+                reason: 'NonZeroExitCode',
+                details: { causes: [{ reason: 'ExitCode', message: String(reply.exitCode) }] },
+              };
         ws.send(Buffer.concat([Buffer.from([3]), Buffer.from(JSON.stringify(status))]));
         ws.close();
       });
@@ -125,10 +134,25 @@ export class FakeCluster {
       res.end(typeof body === 'string' ? body : JSON.stringify(body));
     };
     const notFound = (kind: string, name: string) =>
-      reply(404, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: `${kind} "${name}" not found`, reason: 'NotFound', details: { name, kind }, code: 404 });
+      reply(404, {
+        kind: 'Status',
+        apiVersion: 'v1',
+        metadata: {},
+        status: 'Failure',
+        message: `${kind} "${name}" not found`,
+        reason: 'NotFound',
+        details: { name, kind },
+        code: 404,
+      });
 
     if (url.pathname === '/.well-known/openid-configuration') {
-      return reply(200, { issuer: this.url, jwks_uri: `${this.url}/openid/v1/jwks`, response_types_supported: ['id_token'], subject_types_supported: ['public'], id_token_signing_alg_values_supported: ['RS256'] });
+      return reply(200, {
+        issuer: this.url,
+        jwks_uri: `${this.url}/openid/v1/jwks`,
+        response_types_supported: ['id_token'],
+        subject_types_supported: ['public'],
+        id_token_signing_alg_values_supported: ['RS256'],
+      });
     }
     if (url.pathname === '/openid/v1/jwks') return reply(200, { keys: [this.keys!.jwk] });
 
@@ -170,7 +194,7 @@ export class FakeCluster {
     if (sub === 'log') {
       const tail = Number(url.searchParams.get('tailLines') ?? '0');
       const lines = (pod.log ?? '').split('\n');
-      return reply(200, tail > 0 ? lines.slice(-tail - 1).join('\n') : pod.log ?? '', 'text/plain');
+      return reply(200, tail > 0 ? lines.slice(-tail - 1).join('\n') : (pod.log ?? ''), 'text/plain');
     }
     return reply(200, pod.object);
   }
@@ -212,7 +236,12 @@ export function podObject(options: {
           volumeMounts: [{ name: 'kube-api-access-x7k2p', readOnly: true, mountPath: '/var/run/secrets/kubernetes.io/serviceaccount' }],
         },
       ],
-      volumes: [{ name: 'kube-api-access-x7k2p', projected: { defaultMode: 420, sources: [{ serviceAccountToken: { expirationSeconds: 3607, path: 'token' } }] } }],
+      volumes: [
+        {
+          name: 'kube-api-access-x7k2p',
+          projected: { defaultMode: 420, sources: [{ serviceAccountToken: { expirationSeconds: 3607, path: 'token' } }] },
+        },
+      ],
     },
     status: {
       phase: options.phase,
@@ -225,7 +254,14 @@ export function podObject(options: {
           restartCount: 0,
           image: 'docker.io/amazon/aws-cli:2.22.0',
           state: terminated
-            ? { terminated: { exitCode: options.exitCode, reason: options.exitCode === 0 ? 'Completed' : 'Error', startedAt: '2026-11-26T10:00:05Z', finishedAt: '2026-11-26T10:00:09Z' } }
+            ? {
+                terminated: {
+                  exitCode: options.exitCode,
+                  reason: options.exitCode === 0 ? 'Completed' : 'Error',
+                  startedAt: '2026-11-26T10:00:05Z',
+                  finishedAt: '2026-11-26T10:00:09Z',
+                },
+              }
             : options.phase === 'Running'
               ? { running: { startedAt: '2026-11-26T10:00:05Z' } }
               : { waiting: { reason: 'ContainerCreating' } },
