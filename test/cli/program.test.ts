@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { NO_CREDENTIALS_MESSAGE } from '../../lib/cli/aws-clients';
 import { ExitCode } from '../../lib/cli/errors';
 import { runLab } from '../../lib/cli/program';
+import { synthLab } from './support/assembly';
 import { FakeCluster } from './support/fake-cluster';
 import { CapturedTerminal } from './support/output';
 
@@ -57,12 +58,14 @@ describe('bin/lab.ts without an account or a cluster', () => {
     const labHome = homeWithKubeconfig(cluster.writeKubeconfig());
     const otherHome = homeWithKubeconfig(cluster.writeKubeconfig('kind-playground'));
     const assembly = mkdtempSync(join(tmpdir(), 'lab-asm-none-'));
+    // A clean clone has no cdk.out: live doctor gets the lab's assembly explicitly.
+    const labAssembly = await synthLab();
     const commands: Record<string, [string[], string]> = {
       help: [['--help'], emptyHome()],
       trail: [['trail'], emptyHome()],
       leftovers: [['leftovers', '--json'], emptyHome()],
       verify: [['verify'], emptyHome()],
-      doctor: [['doctor'], labHome],
+      doctor: [['doctor', '--assembly', labAssembly], labHome],
       token: [['token'], otherHome],
       offline: [['doctor', '--offline', '--assembly', assembly], emptyHome()],
     };
