@@ -9,6 +9,7 @@ import { STSClient } from '@aws-sdk/client-sts';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { LAB_CLUSTER } from '../cluster-contract';
 import { LabError, firstLine } from './errors';
+import { withTimeout } from './private/timeout';
 
 /** Finds AWS credentials, like the SDK's default chain. */
 export type CredentialsProvider = () => Promise<AwsCredentialIdentity>;
@@ -54,7 +55,11 @@ export async function connectAws(options: ConnectAwsOptions = {}): Promise<AwsCl
   if (process.env.AWS_EC2_METADATA_DISABLED === undefined) process.env.AWS_EC2_METADATA_DISABLED = 'true';
   const provider: CredentialsProvider = options.credentials ?? (() => defaultProvider()());
   const identity = await resolveCredentials(provider, options.timeoutMs ?? 5000);
-  const config = { region: LAB_CLUSTER.region, credentials: identity, maxAttempts: 3 };
+  return createAwsClients({ region: LAB_CLUSTER.region, credentials: identity, maxAttempts: 3 });
+}
+
+/** One client per AWS service the lab reads, all with the same configuration. */
+export function createAwsClients(config: { region: string; credentials: AwsCredentialIdentity; maxAttempts?: number }): AwsClients {
   return {
     cloudFormation: new CloudFormationClient(config),
     cloudTrail: new CloudTrailClient(config),
@@ -68,24 +73,17 @@ export async function connectAws(options: ConnectAwsOptions = {}): Promise<AwsCl
 }
 
 async function resolveCredentials(provider: CredentialsProvider, timeoutMs: number): Promise<AwsCredentialIdentity> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () =>
-        reject(
-          new LabError(
-            `Timed out after ${timeoutMs / 1000}s looking for AWS credentials. Run \`aws configure\` or set AWS_PROFILE, then retry.`,
-          ),
-        ),
-      timeoutMs,
-    );
-  });
   try {
-    return await Promise.race([provider(), timeout]);
+    return await withTimeout(
+      provider(),
+      timeoutMs,
+      () =>
+        new LabError(
+          `Timed out after ${timeoutMs / 1000}s looking for AWS credentials. Run \`aws configure\` or set AWS_PROFILE, then retry.`,
+        ),
+    );
   } catch (err) {
     throw credentialsError(err);
-  } finally {
-    clearTimeout(timer);
   }
 }
 

@@ -5,6 +5,7 @@ import { Writable } from 'node:stream';
 import { ApiException, CoreV1Api, Exec, KubeConfig, V1Pod, V1Secret, V1ServiceAccount, V1Status } from '@kubernetes/client-node';
 import { LAB_CLUSTER } from '../cluster-contract';
 import { ExitCode, LabError, firstLine } from './errors';
+import { withTimeout } from './private/timeout';
 
 /** The command that writes a kubeconfig for the lab's cluster. */
 export const UPDATE_KUBECONFIG = `aws eks update-kubeconfig --name ${LAB_CLUSTER.name} --region ${LAB_CLUSTER.region}`;
@@ -143,24 +144,17 @@ export class LabKube {
   }
 
   private async call<T>(what: string, request: () => Promise<T>): Promise<T> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () =>
-          reject(
-            new LabError(
-              `The Kubernetes API at ${this.server} did not answer within ${this.timeoutMs / 1000}s (${what}). Is the cluster up? Check \`kubectl get nodes\`, then retry.`,
-            ),
-          ),
-        this.timeoutMs,
-      );
-    });
     try {
-      return await Promise.race([request(), timeout]);
+      return await withTimeout(
+        request(),
+        this.timeoutMs,
+        () =>
+          new LabError(
+            `The Kubernetes API at ${this.server} did not answer within ${this.timeoutMs / 1000}s (${what}). Is the cluster up? Check \`kubectl get nodes\`, then retry.`,
+          ),
+      );
     } catch (err) {
       throw this.describe(err, what);
-    } finally {
-      clearTimeout(timer);
     }
   }
 
