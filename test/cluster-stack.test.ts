@@ -110,7 +110,7 @@ describe('cluster stack eks-oidc-demo', () => {
     const configCommand = Object.entries(outputs).find(([id]) => id.includes('ConfigCommand'));
     // The cluster's Ref is its name; the masters role is the one with an admin access entry.
     expect(renderTokens(configCommand?.[1].Value)).toMatch(
-      /^aws eks update-kubeconfig --name <eksoidcdemo\w+> --region us-east-2 --role-arn <eksoidcdemoAccessRole\w+\.Arn>$/,
+      /^aws eks update-kubeconfig --name \$\{eksoidcdemo\w+\} --region us-east-2 --role-arn \$\{eksoidcdemoAccessRole\w+\.Arn\}$/,
     );
     template.hasOutput('NodeRoleArn', { Value: { 'Fn::GetAtt': [Match.stringLikeRegexp('NodeGroupRole'), 'Arn'] } });
   });

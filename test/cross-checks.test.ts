@@ -32,7 +32,7 @@ describe('CloudFormation and Kubernetes agree', () => {
     const trustingRole = logicalIdsOf(irsa, 'AWS::IAM::Role').find((id) =>
       JSON.stringify(irsa.toJSON().Resources[id].Properties.AssumeRolePolicyDocument).includes('AssumeRoleWithWebIdentity'),
     );
-    expect(sa.metadata.annotations!['eks.amazonaws.com/role-arn']).toBe(`<${trustingRole}.Arn>`);
+    expect(sa.metadata.annotations!['eks.amazonaws.com/role-arn']).toBe(`\${${trustingRole}.Arn}`);
     const pods = objects.filter((o) => o.kind === 'Pod');
     expect(pods.length).toBeGreaterThan(0);
     for (const pod of pods) {

@@ -64,7 +64,7 @@ describe('IRSA scenario', () => {
   test('service account eks-iam-test is annotated with that role', () => {
     const sa = kubeObject(template, 'ServiceAccount', 'eks-iam-test');
     expect(sa.metadata).toMatchObject({ name: 'eks-iam-test', namespace: 'irsa' });
-    expect(sa.metadata.annotations).toEqual({ 'eks.amazonaws.com/role-arn': `<${role}.Arn>` });
+    expect(sa.metadata.annotations).toEqual({ 'eks.amazonaws.com/role-arn': `\${${role}.Arn}` });
   });
 
   test('pods eks-iam-test3 (s3 ls) and eks-iam-test4 (sleep) run as that service account', () => {

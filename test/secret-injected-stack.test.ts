@@ -92,8 +92,8 @@ describe('secret-injected stack', () => {
       const [keyId] = logicalIdsOf(template, 'AWS::IAM::AccessKey');
       const [secret] = Object.values(template.findResources('AWS::SecretsManager::Secret'));
       expect(JSON.parse(renderTokens(secret.Properties.SecretString))).toEqual({
-        AWS_ACCESS_KEY_ID: `<${keyId}>`,
-        AWS_SECRET_ACCESS_KEY: `<${keyId}.SecretAccessKey>`,
+        AWS_ACCESS_KEY_ID: `\${${keyId}}`,
+        AWS_SECRET_ACCESS_KEY: `\${${keyId}.SecretAccessKey}`,
       });
     });
 
@@ -226,7 +226,7 @@ describe('secret-injected stack', () => {
       const describes = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('eks:')));
       expect(describes).toHaveLength(1);
       expect(actionsOf(describes[0])).toEqual(['eks:DescribeCluster']);
-      expect(renderTokens(describes[0].Resource)).toBe('arn:<AWS::Partition>:eks:us-east-2:<AWS::AccountId>:cluster/eks-oidc-demo');
+      expect(renderTokens(describes[0].Resource)).toBe('arn:aws:eks:us-east-2:${AWS::AccountId}:cluster/eks-oidc-demo');
     });
 
     test('its function runs kubectl and the AWS CLI from layers, on Python', () => {

@@ -3,7 +3,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { KubernetesManifest } from 'aws-cdk-lib/aws-eks-v2';
+import { StackTemplate } from '../lib/cli/assembly';
+import { IntrinsicResolver } from '../lib/cli/private/intrinsics';
 import { buildLab, LabStacks } from '../lib/lab';
 import { parseLabConfig } from '../lib/lab-config';
 
@@ -53,31 +54,23 @@ export interface KubeObject {
 }
 
 /**
- * The Kubernetes objects a template applies. A manifest that embeds a
- * CloudFormation token is an `Fn::Join`; each token is rendered as
- * `<LogicalId.Attribute>` (or `<LogicalId>` for a Ref).
+ * The Kubernetes objects a template applies, read as `lab doctor` reads them:
+ * a token inside a manifest becomes `${LogicalId.Attribute}` (or `${LogicalId}` for a Ref).
  */
 export function appliedManifests(template: Template): AppliedManifest[] {
-  const resources = template.findResources(KubernetesManifest.RESOURCE_TYPE);
-  return Object.entries(resources).map(([logicalId, resource]) => ({
+  const json = template.toJSON();
+  return new StackTemplate('test', json).manifests().map(({ logicalId, objects }) => ({
     logicalId,
-    objects: JSON.parse(renderTokens(resource.Properties.Manifest)),
-    dependsOn: resource.DependsOn ?? [],
+    objects: objects as KubeObject[],
+    dependsOn: json.Resources[logicalId].DependsOn ?? [],
   }));
 }
 
-/** Renders a string or `Fn::Join` with tokens as readable placeholders. */
-export function renderTokens(value: unknown): string {
-  if (typeof value === 'string') return value;
-  const record = value as Record<string, any>;
-  if (record['Fn::Join']) {
-    const [separator, parts] = record['Fn::Join'] as [string, unknown[]];
-    return parts.map(renderTokens).join(separator);
-  }
-  if (record['Fn::GetAtt']) return `<${record['Fn::GetAtt'].join('.')}>`;
-  if (record.Ref) return `<${record.Ref}>`;
-  if (record['Fn::ImportValue']) return `<import:${record['Fn::ImportValue']}>`;
-  throw new Error(`No rendering for ${JSON.stringify(value)}`);
+/** A value with its intrinsics resolved to readable placeholders, as a string. */
+export function renderTokens(value: unknown, template?: Template): string {
+  const rendered = new IntrinsicResolver(template?.toJSON().Resources ?? {}).resolve(value);
+  if (typeof rendered !== 'string') throw new Error(`Not a string once resolved: ${JSON.stringify(value)}`);
+  return rendered;
 }
 
 /** Every object every manifest of the template applies. */
