@@ -73,7 +73,6 @@ export async function buildClusterStack(scope: Construct, props: ClusterStackPro
   blueprints.utils.logger.settings.minLevel = LOG_LEVEL_ERROR;
   const clusterProvider = new blueprints.GenericClusterProviderV2({
     clusterName: LAB_CLUSTER.name,
-    version: eksv2.KubernetesVersion.V1_35,
     // The control plane's network interfaces go where the node is: the lab has no private subnets.
     vpcSubnets: [{ subnetType: ec2.SubnetType.PUBLIC }],
     // Blueprints' v2 provider defaults to EKS Auto Mode, which bills a fee per node on top;
