@@ -7,8 +7,8 @@ import { LAB_CLUSTER } from '../cluster-contract';
 import { ExitCode, LabError, firstLine } from './errors';
 import { withTimeout } from './private/timeout';
 
-/** The command that writes a kubeconfig for the lab's cluster. */
-export const UPDATE_KUBECONFIG = `aws eks update-kubeconfig --name ${LAB_CLUSTER.name} --region ${LAB_CLUSTER.region}`;
+/** The command that writes a kubeconfig for the lab's cluster, as the cluster stack's ConfigCommand output prints it; the role is the admin role that stack creates. */
+export const UPDATE_KUBECONFIG = `aws eks update-kubeconfig --name ${LAB_CLUSTER.name} --region ${LAB_CLUSTER.region} --role-arn <the ${LAB_CLUSTER.name} stack's ConfigCommand output>`;
 
 /** What a command run in a pod printed, and how it ended. */
 export interface ExecResult {

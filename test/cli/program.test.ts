@@ -91,7 +91,9 @@ describe('bin/lab.ts without an account or a cluster', () => {
     expect(runs.verify.code).toBe(ExitCode.CANNOT_CHECK);
     expect(runs.verify.stdout).toBe('');
     expect(runs.verify.stderr.split('\n')).toEqual([
-      expect.stringMatching(/^No kubeconfig found .*`aws eks update-kubeconfig --name eks-oidc-demo --region us-east-2`/),
+      expect.stringMatching(
+        /^No kubeconfig found .*`aws eks update-kubeconfig --name eks-oidc-demo --region us-east-2 --role-arn <the eks-oidc-demo stack's ConfigCommand output>`/,
+      ),
       '',
     ]);
   });
