@@ -7,6 +7,7 @@ import * as eksv2 from 'aws-cdk-lib/aws-eks-v2';
 import { Construct } from 'constructs';
 import { CLUSTER_EXPORTS, LAB_CLUSTER } from './cluster-contract';
 import { ImdsMode } from './lab-config';
+import { IMDS_HOP_LIMIT } from './lab-names';
 import { LabVpcProvider } from './lab-vpc-provider';
 import { acknowledgeNag, managedPolicyFinding } from './private/nag';
 import { nodeUserData } from './private/node-user-data';
@@ -42,12 +43,6 @@ export const NODE_GROUP = {
 // tslog levels: 3 is info, 5 is error.
 const LOG_LEVEL_INFO = 3;
 const LOG_LEVEL_ERROR = 5;
-
-/** IMDS hop limit per mode: each container network namespace adds one hop. */
-export const IMDS_HOP_LIMIT: Record<ImdsMode, number> = {
-  [ImdsMode.OPEN]: 2,
-  [ImdsMode.LOCKED]: 1,
-};
 
 export interface ClusterStackProps {
   /**

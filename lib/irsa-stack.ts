@@ -2,14 +2,11 @@ import { CfnJson, CfnResource, Fn, Stack } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { IRSA_ROLE_ANNOTATION } from './charts/identity-chart';
 import { importLabCluster } from './cluster-contract';
+import { IRSA_ROLE_ANNOTATION, STS_AUDIENCE } from './lab-names';
 import { LabScenario, ScenarioStackProps } from './lab-scenario';
 import { acknowledgeListAllMyBuckets, listAllMyBuckets } from './private/nag';
 import { ScenarioId, scenario } from './scenarios';
-
-/** The audience STS requires in an IRSA token: the OIDC provider's client id. */
-export const STS_AUDIENCE = 'sts.amazonaws.com';
 
 /**
  * Steps 6 to 8 of the post, IAM Roles for Service Accounts, built as the post

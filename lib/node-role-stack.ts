@@ -3,15 +3,13 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { importLabCluster } from './cluster-contract';
 import { ImdsMode } from './lab-config';
+import { TOGGLES_METADATA_KEY } from './lab-names';
 import { LabScenario, ScenarioStackProps } from './lab-scenario';
 import { acknowledgeListAllMyBuckets, listAllMyBuckets } from './private/nag';
 import { ScenarioId, scenario } from './scenarios';
 
 /** The name of the legacy token Secret the node-role namespace requests. */
 export const LEGACY_TOKEN_SECRET = 'legacy-default-token';
-
-/** Template metadata key recording the toggles this deploy expects, for `lab verify` and `lab doctor`. */
-export const TOGGLES_METADATA_KEY = 'eks-oidc-demo:toggles';
 
 export interface NodeRoleStackProps extends ScenarioStackProps {
   /**

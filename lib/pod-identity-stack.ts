@@ -3,12 +3,10 @@ import * as eks from 'aws-cdk-lib/aws-eks';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { LAB_CLUSTER, importLabCluster } from './cluster-contract';
+import { POD_IDENTITY_PRINCIPAL } from './lab-names';
 import { LabScenario, ScenarioStackProps } from './lab-scenario';
 import { acknowledgeListAllMyBuckets, listAllMyBuckets } from './private/nag';
 import { ScenarioId, scenario } from './scenarios';
-
-/** The service principal of the EKS Pod Identity agent's credential exchange. */
-export const POD_IDENTITY_PRINCIPAL = 'pods.eks.amazonaws.com';
 
 /**
  * EKS Pod Identity, the successor to IRSA: no OIDC provider and no annotation.

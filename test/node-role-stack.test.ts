@@ -1,5 +1,5 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { TOGGLES_METADATA_KEY } from '../lib/node-role-stack';
+import { TOGGLES_METADATA_KEY } from '../lib/lab-names';
 import { buildTestLab, kubeObject, manifestApplying } from './util';
 
 const NODE_ROLE_STACK = 'eks-oidc-demo-node-role';

@@ -2,9 +2,6 @@ import { ApiObject, Chart } from 'cdk8s';
 import { Namespace, Secret, ServiceAccount } from 'kubernetes-models/v1';
 import { Construct } from 'constructs';
 
-/** The annotation the pod-identity webhook reads to inject a role into a pod. */
-export const IRSA_ROLE_ANNOTATION = 'eks.amazonaws.com/role-arn';
-
 export interface IdentityChartProps {
   /** The scenario's namespace. */
   readonly namespace: string;

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LAB_CLUSTER } from '../cluster-contract';
+import { TOGGLES_METADATA_KEY } from '../lab-names';
 import { parseLabConfig } from '../lab-config';
 import { LabToggles, ScenarioId, scenario } from '../scenarios';
 import { ExitCode, LabError, firstLine } from './errors';
@@ -10,12 +11,6 @@ export { CfnResource, PLACEHOLDER_ISSUER } from './private/intrinsics';
 
 /** Where `cdk synth` writes the cloud assembly unless told otherwise. */
 export const DEFAULT_ASSEMBLY_DIR = 'cdk.out';
-
-/**
- * The template metadata key under which the node-role stack records the toggles it was synthesized with.
- * @see NodeRoleStack
- */
-export const TOGGLES_METADATA_KEY = `${LAB_CLUSTER.name}:toggles`;
 
 /** The CloudFormation type CDK uses for a manifest applied through the kubectl provider. */
 export const KUBERNETES_RESOURCE_TYPE = 'Custom::AWSCDK-EKS-KubernetesResource';

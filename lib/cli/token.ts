@@ -4,7 +4,7 @@ import { ExitCode, LabError, firstLine } from './errors';
 import { LabKube } from './kube';
 import { Output, mark } from './output';
 import { TokenClaims, decodeClaims, describeLifetime } from './private/jwt';
-import { STS_AUDIENCE } from './private/kube-names';
+import { STS_AUDIENCE } from '../lab-names';
 
 /** The kinds of service-account token a lab pod can see. */
 export enum TokenKind {

@@ -1,10 +1,6 @@
 import { runDoctor } from '../../lib/cli/doctor';
 import { ExitCode } from '../../lib/cli/errors';
-import { EXPECTED_HOP_LIMIT, IRSA_ROLE_ANNOTATION } from '../../lib/cli/private/kube-names';
-import { TOGGLES_METADATA_KEY } from '../../lib/cli/assembly';
-import { IMDS_HOP_LIMIT } from '../../lib/cluster-stack';
-import { IRSA_ROLE_ANNOTATION as CHART_ANNOTATION } from '../../lib/charts/identity-chart';
-import { TOGGLES_METADATA_KEY as STACK_TOGGLES_KEY } from '../../lib/node-role-stack';
+import { IRSA_ROLE_ANNOTATION, TOGGLES_METADATA_KEY } from '../../lib/lab-names';
 import { copyAssembly, editTemplate, removeStack, synthLab } from './support/assembly';
 import { CapturedTerminal } from './support/output';
 
@@ -82,12 +78,6 @@ function podsManifest(template: any, podName: string): any {
 }
 
 describe('lab doctor --offline', () => {
-  test('keeps its copies of shared names in step with the stacks', () => {
-    expect(EXPECTED_HOP_LIMIT).toEqual(IMDS_HOP_LIMIT);
-    expect(IRSA_ROLE_ANNOTATION).toBe(CHART_ANNOTATION);
-    expect(TOGGLES_METADATA_KEY).toBe(STACK_TOGGLES_KEY);
-  });
-
   test('GIVEN the synthesized lab WHEN checked offline THEN every check passes and exit code is 0', async () => {
     const { code, text, failed } = await doctor(synthesized);
     expect(failed).toEqual([]);

@@ -7,15 +7,8 @@ import { AwsClients } from '../aws-clients';
 import { firstLine } from '../errors';
 import { LabKube } from '../kube';
 import { CLUSTER_SCOPE, FindingList } from './findings';
-import {
-  EXPECTED_HOP_LIMIT,
-  IRSA_INJECTED_ENV,
-  IRSA_ROLE_ANNOTATION,
-  POD_IDENTITY_AGENT_ADDON,
-  POD_IDENTITY_INJECTED_ENV,
-  STS_AUDIENCE,
-  envNames,
-} from './kube-names';
+import { IRSA_INJECTED_ENV, POD_IDENTITY_INJECTED_ENV, envNames } from './kube-names';
+import { IMDS_HOP_LIMIT, IRSA_ROLE_ANNOTATION, POD_IDENTITY_AGENT_ADDON, STS_AUDIENCE } from '../../lab-names';
 
 /** Which scenario stacks the assembly holds: the live checks only look for what is meant to be there. */
 export interface LiveScope {
@@ -100,7 +93,7 @@ async function checkAgent(aws: AwsClients, findings: FindingList): Promise<void>
 }
 
 async function checkNodeHopLimit(aws: AwsClients, toggles: LabToggles, findings: FindingList): Promise<void> {
-  const expected = EXPECTED_HOP_LIMIT[toggles.imds];
+  const expected = IMDS_HOP_LIMIT[toggles.imds];
   const filters = [
     { Name: 'tag:eks:cluster-name', Values: [LAB_CLUSTER.name] },
     { Name: 'instance-state-name', Values: ['pending', 'running'] },

@@ -5,16 +5,8 @@ import { KubeObject, LabAssembly, ManifestResource, StackTemplate } from '../ass
 import { LabError } from '../errors';
 import { CLUSTER_SCOPE, FindingList } from './findings';
 import { PLACEHOLDER_ISSUER } from './intrinsics';
-import {
-  EXPECTED_HOP_LIMIT,
-  IRSA_ROLE_ANNOTATION,
-  POD_IDENTITY_AGENT_ADDON,
-  POD_IDENTITY_PRINCIPAL,
-  PodSpec,
-  STATIC_KEY_ENV,
-  STS_AUDIENCE,
-  envNames,
-} from './kube-names';
+import { PodSpec, STATIC_KEY_ENV, envNames } from './kube-names';
+import { IMDS_HOP_LIMIT, IRSA_ROLE_ANNOTATION, POD_IDENTITY_AGENT_ADDON, POD_IDENTITY_PRINCIPAL, STS_AUDIENCE } from '../../lab-names';
 
 /** The result of the offline checks. */
 export interface OfflineReport {
@@ -94,7 +86,7 @@ function checkCluster(assembly: LabAssembly, findings: FindingList, toggles: Lab
       findings.pass(CLUSTER_SCOPE, 'IMDSv2 required', `${where} has HttpTokens required.`);
     }
     if (!toggles) continue;
-    const expected = EXPECTED_HOP_LIMIT[toggles.imds];
+    const expected = IMDS_HOP_LIMIT[toggles.imds];
     const actual = options.HttpPutResponseHopLimit;
     if (actual !== expected) {
       const effect = (actual ?? 1) >= 2 ? 'pods can reach the node role through IMDS' : 'pods cannot reach the node role through IMDS';

@@ -1,22 +1,7 @@
 /**
- * Names that the lab's manifests, the EKS webhooks and the CLI agree on. Kept
- * here rather than imported from the charts, so the CLI starts without cdk8s.
+ * Environment names the AWS SDKs and the EKS webhooks use, and the pod shape
+ * the checks read. Names the stacks share with the CLI are in lib/lab-names.ts.
  */
-
-/** The service-account annotation the pod-identity webhook reads (`IRSA_ROLE_ANNOTATION` in the identity chart). */
-export const IRSA_ROLE_ANNOTATION = 'eks.amazonaws.com/role-arn';
-
-/** The audience STS requires in a web identity token, and the OIDC provider's client id. */
-export const STS_AUDIENCE = 'sts.amazonaws.com';
-
-/** The service principal a Pod Identity role must trust. */
-export const POD_IDENTITY_PRINCIPAL = 'pods.eks.amazonaws.com';
-
-/** The EKS add-on that runs the Pod Identity agent on every node. */
-export const POD_IDENTITY_AGENT_ADDON = 'eks-pod-identity-agent';
-
-/** IMDS hop limit per mode (`IMDS_HOP_LIMIT` in the cluster stack): each container network namespace adds a hop. */
-export const EXPECTED_HOP_LIMIT = { open: 2, locked: 1 } as const;
 
 /** Static keys that win over every role-based provider in the SDK credential chain. */
 export const STATIC_KEY_ENV = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN'];

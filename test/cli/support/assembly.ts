@@ -2,7 +2,7 @@ import { copyFileSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
-import { TOGGLES_METADATA_KEY } from '../../../lib/cli/assembly';
+import { TOGGLES_METADATA_KEY } from '../../../lib/lab-names';
 import { buildLab } from '../../../lib/lab';
 import { parseLabConfig } from '../../../lib/lab-config';
 import { LabToggles } from '../../../lib/scenarios';
