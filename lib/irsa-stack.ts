@@ -1,4 +1,4 @@
-import { CfnJson, CfnResource, Fn, Stack } from 'aws-cdk-lib';
+import { CfnJson, CfnResource, Fn, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
@@ -68,6 +68,7 @@ function ownCfnUtilsLogGroup(stack: Stack, consumer: CfnJson): void {
   const logGroup = new logs.LogGroup(stack, 'CfnUtilsLogGroup', {
     logGroupName: Fn.join('', ['/aws/lambda/', handler.ref]),
     retention: logs.RetentionDays.ONE_WEEK,
+    removalPolicy: RemovalPolicy.DESTROY,
   });
   consumer.node.addDependency(logGroup);
 }
