@@ -4,7 +4,7 @@ import { LabToggles, SCENARIOS, Scenario, ScenarioId } from '../../scenarios';
 import { KubeObject, LabAssembly, ManifestResource, StackTemplate } from '../assembly';
 import { LabError } from '../errors';
 import { CLUSTER_SCOPE, FindingList } from './findings';
-import { PLACEHOLDER_ISSUER } from './intrinsics';
+import { OIDC_PROVIDER_TYPES, PLACEHOLDER_ISSUER } from './intrinsics';
 import { PodSpec, STATIC_KEY_ENV, envNames } from './kube-names';
 import { IMDS_HOP_LIMIT, IRSA_ROLE_ANNOTATION, POD_IDENTITY_AGENT_ADDON, POD_IDENTITY_PRINCIPAL, STS_AUDIENCE } from '../../lab-names';
 
@@ -18,7 +18,6 @@ export interface OfflineReport {
 }
 
 const ISSUER_HOST_PATH = PLACEHOLDER_ISSUER.replace(/^https:\/\//, '');
-const OIDC_PROVIDER_TYPES = ['AWS::IAM::OIDCProvider', 'Custom::AWSCDKOpenIdConnectProvider'];
 const SUB_PREFIX = 'system:serviceaccount';
 
 /** Checks the cloud assembly for the mistakes that break a scenario, without AWS or a cluster. */
@@ -230,7 +229,7 @@ function roleIdFromArn(value: unknown): string | undefined {
 }
 
 function checkIrsa(stack: StackTemplate, scenario: Scenario, findings: FindingList): void {
-  const providers = OIDC_PROVIDER_TYPES.flatMap((type) => stack.resourcesOfType(type));
+  const providers = [...OIDC_PROVIDER_TYPES].flatMap((type) => stack.resourcesOfType(type));
   const provider = providers.find(({ resource }) => stack.property(resource, 'Url') === PLACEHOLDER_ISSUER);
   if (!provider) {
     findings.fail(

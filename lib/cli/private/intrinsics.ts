@@ -17,7 +17,8 @@ export interface CfnResource {
   readonly Metadata?: Record<string, unknown>;
 }
 
-const OIDC_PROVIDER_TYPES = new Set(['AWS::IAM::OIDCProvider', 'Custom::AWSCDKOpenIdConnectProvider']);
+/** The resource types that register an IAM OIDC provider: native, and the CDK's older custom resource. */
+export const OIDC_PROVIDER_TYPES: ReadonlySet<string> = new Set(['AWS::IAM::OIDCProvider', 'Custom::AWSCDKOpenIdConnectProvider']);
 const CFN_JSON_TYPE = 'Custom::AWSCDKCfnJson';
 
 /**
