@@ -10,7 +10,6 @@ import { ImdsMode } from './lab-config';
 import { IMDS_HOP_LIMIT } from './lab-names';
 import { LabVpcProvider } from './lab-vpc-provider';
 import { acknowledgeNag, managedPolicyFinding } from './private/nag';
-import { nodeUserData } from './private/node-user-data';
 
 /**
  * The newest Kubernetes version that aws-cdk-lib 2.261, EKS Blueprints 1.19
@@ -36,8 +35,23 @@ export const NODE_GROUP = {
   instanceType: 't4g.small',
   amiType: eks.NodegroupAmiType.AL2023_ARM_64_STANDARD,
   rootVolumeGiB: 20,
-  /** Room for the system pods and every scenario's pods, with prefix delegation supplying the IPs. */
-  maxPods: 24,
+} as const;
+
+/**
+ * How many pods the node takes, as the managed node group sets up a t4g.small without prefix
+ * delegation: 3 network interfaces of 4 IPv4 addresses each (amazon-eks-ami
+ * `nodeadm/internal/kubelet/instance-info.jsonl`), and maxPods = ENIs × (IPv4 per ENI − 1) + 2
+ * (`nodeadm/doc/examples.md`). Finished pods count against neither.
+ */
+export const NODE_POD_CAPACITY = {
+  /** kubelet's maxPods: every pod counts, host-network or not. */
+  maxPods: 3 * (4 - 1) + 2,
+  /** Secondary IPv4 addresses for pods: the first address of each interface is its own. */
+  podIps: 3 * (4 - 1),
+  /** The add-ons' DaemonSet pods on the host network (aws-node, kube-proxy, eks-pod-identity-agent): no pod IP, but a pod slot. */
+  hostNetworkPods: 3,
+  /** The CoreDNS add-on's two replicas: a pod slot and a pod IP each. */
+  coreDnsPods: 2,
 } as const;
 
 // tslog levels: 3 is info, 5 is error.
@@ -93,7 +107,6 @@ export async function buildClusterStack(scope: Construct, props: ClusterStackPro
               }),
             },
           ],
-          userData: nodeUserData(NODE_GROUP.maxPods),
           requireImdsv2: true,
           // Hop limit 2 lets a pod's IMDS call reach the node role, as in the post; 1 blocks it.
           httpPutResponseHopLimit: IMDS_HOP_LIMIT[props.imds],
@@ -118,11 +131,11 @@ export async function buildClusterStack(scope: Construct, props: ClusterStackPro
       }),
     )
     .addOns(
-      new blueprints.VpcCniAddOn({
-        version: ADDON_VERSIONS.vpcCni,
-        // A /28 prefix per ENI slot: a t4g.small then has IPs for every lab pod.
-        enablePrefixDelegation: true,
-      }),
+      // No prefix delegation and no maxPods of the lab's own: the managed node group appends its own
+      // NodeConfig after the user data, nodeadm merges later over earlier (amazon-eks-ami
+      // nodeadm/internal/api/merge.go), and the node group sets maxPods once, when it is created.
+      // The node keeps the AWS default for a t4g.small, which test/node-capacity.test.ts counts.
+      new blueprints.VpcCniAddOn({ version: ADDON_VERSIONS.vpcCni }),
       new blueprints.CoreDnsAddOn(ADDON_VERSIONS.coreDns),
       new blueprints.KubeProxyAddOn(ADDON_VERSIONS.kubeProxy),
       new blueprints.EksPodIdentityAgentAddOn(ADDON_VERSIONS.podIdentityAgent),

@@ -4,6 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { importLabCluster } from './cluster-contract';
 import { IRSA_ROLE_ANNOTATION, STS_AUDIENCE } from './lab-names';
+import { InjectionGate } from './lab-pods';
 import { LabScenario, ScenarioStackProps } from './lab-scenario';
 import { acknowledgeListAllMyBuckets, listAllMyBuckets } from './private/nag';
 import { ScenarioId, scenario } from './scenarios';
@@ -50,8 +51,11 @@ export class IrsaStack extends Stack {
       cluster: lab.cluster,
       scenario: irsa,
       image: props.image,
+      toggles: props.toggles,
       createServiceAccount: true,
       serviceAccountAnnotations: { [IRSA_ROLE_ANNOTATION]: this.role.roleArn },
+      // The webhook reads the annotation from its service-account cache, which lags the API server.
+      waitFor: InjectionGate.irsa({ serviceAccount: irsa.serviceAccount, namespace: irsa.namespace, annotation: IRSA_ROLE_ANNOTATION }),
     });
     // Step 4: pods only after the role can be assumed.
     pods.podsDependOn(this.role);

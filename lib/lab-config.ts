@@ -11,7 +11,7 @@ export enum ImdsMode {
 
 /** The lab's settings, parsed once from CDK context. */
 export interface LabConfig {
-  /** The `amazon/aws-cli` image every lab pod runs. */
+  /** The AWS CLI image every lab pod runs, pinned to a tag. */
   readonly awsCliImage: string;
   /** Whether the node role is granted `s3:ListAllMyBuckets`, to show the over-privilege. */
   readonly nodeRoleS3Access: boolean;
@@ -19,8 +19,14 @@ export interface LabConfig {
   readonly imds: ImdsMode;
 }
 
-/** The image tag the lab is tested with; the CLI inside must be new enough for EKS Pod Identity. */
-export const DEFAULT_AWS_CLI_IMAGE = 'amazon/aws-cli:2.22.0';
+/**
+ * The image every lab pod runs: the AWS CLI from Amazon ECR Public, which the AWS CLI user guide
+ * recommends over Docker Hub and its anonymous-pull rate limits ("Deciding between Amazon ECR
+ * Public and Docker Hub"). The tag is published for linux/arm64, the Graviton node's platform,
+ * and the CLI in it is new enough for EKS Pod Identity (2.15.0 or later).
+ * @see https://docs.aws.amazon.com/cli/latest/userguide/getting-started-docker.html
+ */
+export const DEFAULT_AWS_CLI_IMAGE = 'public.ecr.aws/aws-cli/aws-cli:2.22.0';
 
 /** The context keys the lab reads, with the values each accepts. */
 export const CONTEXT_KEYS = {
@@ -60,13 +66,14 @@ function parseEnum<T extends string>(key: string, value: unknown, choices: Recor
   return match;
 }
 
-// An image reference pinned to a tag: a moving tag like `latest` would make each deploy differ.
-const PINNED_IMAGE = /^amazon\/aws-cli:(?!latest$)[\w][\w.-]{0,127}$/;
+// The AWS CLI image from ECR Public or Docker Hub, pinned to a tag: a moving tag like `latest`
+// would make each deploy differ.
+const PINNED_IMAGE = /^(public\.ecr\.aws\/aws-cli\/aws-cli|amazon\/aws-cli):(?!latest$)[\w][\w.-]{0,127}$/;
 
 function parseImage(key: string, value: unknown): string {
   if (value === undefined) return DEFAULT_AWS_CLI_IMAGE;
   if (typeof value === 'string' && PINNED_IMAGE.test(value)) return value;
-  throw invalid(key, value, 'amazon/aws-cli:<pinned tag other than latest>');
+  throw invalid(key, value, 'public.ecr.aws/aws-cli/aws-cli:<tag> or amazon/aws-cli:<tag>, pinned to a tag other than latest');
 }
 
 function invalid(key: string, value: unknown, allowed: string): Error {

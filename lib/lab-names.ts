@@ -25,3 +25,6 @@ export const IMDS_HOP_LIMIT: Readonly<Record<ImdsMode, number>> = {
 
 /** Template metadata key recording the toggles a deploy expects, for `lab verify` and `lab doctor`. */
 export const TOGGLES_METADATA_KEY = 'eks-oidc-demo:toggles';
+
+/** The custom resource that creates a scenario's pods and runs them again when a toggle changes. */
+export const LAB_PODS_RESOURCE_TYPE = 'Custom::LabPods';

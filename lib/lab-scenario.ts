@@ -4,13 +4,17 @@ import * as cdk8s from 'cdk8s';
 import { Construct, IDependable } from 'constructs';
 import { IEnvVar } from 'kubernetes-models/v1';
 import { IdentityChart } from './charts/identity-chart';
+import { LegacyTokenChart } from './charts/legacy-token-chart';
 import { WorkloadChart } from './charts/workload-chart';
-import { Scenario } from './scenarios';
+import { InjectionGate, LabPods } from './lab-pods';
+import { LabToggles, Scenario } from './scenarios';
 
 /** What every scenario stack needs besides its environment. */
 export interface ScenarioStackProps extends StackProps {
-  /** The `amazon/aws-cli` image the scenario's pods run; its SDK must support every credential mode shown. */
+  /** The AWS CLI image the scenario's pods run; its SDK must support every credential mode shown. */
   readonly image: string;
+  /** The toggles deployed with it: when one changes, the scenario's pods run again. */
+  readonly toggles: LabToggles;
 }
 
 export interface LabScenarioProps {
@@ -18,8 +22,10 @@ export interface LabScenarioProps {
   readonly cluster: eks.ICluster;
   /** Names of the namespace, service account and pods. */
   readonly scenario: Scenario;
-  /** The `amazon/aws-cli` image the pods run. */
+  /** The AWS CLI image the pods run. */
   readonly image: string;
+  /** The toggles the pods run under. */
+  readonly toggles: LabToggles;
   /**
    * Whether to create the scenario's service account, rather than use `default`.
    * @default false
@@ -31,7 +37,7 @@ export interface LabScenarioProps {
    */
   readonly serviceAccountAnnotations?: Record<string, string>;
   /**
-   * Name of a legacy service-account token Secret to request.
+   * Name of a legacy service-account token Secret to request for the `default` service account.
    * @default - none
    */
   readonly legacyTokenSecret?: string;
@@ -40,18 +46,23 @@ export interface LabScenarioProps {
    * @default - none
    */
   readonly env?: IEnvVar[];
+  /**
+   * What must be in effect before the pods are created.
+   * @default - the pods are created as soon as their namespace and service account exist
+   */
+  readonly waitFor?: InjectionGate;
 }
 
 /**
- * One scenario's Kubernetes side, applied in two steps: first the namespace and
- * identity, then the pods. The pod-identity webhook only mutates a pod when it
- * is created, so everything a pod needs must exist before it.
+ * One scenario's Kubernetes side, in order: the namespace and identity, then the pods.
+ * The pod-identity webhook only mutates a pod when it is created, so everything a pod
+ * needs must exist before it.
  */
 export class LabScenario extends Construct {
   /** The namespace and service account. */
   readonly identity: eks.KubernetesManifest;
   /** The pods. */
-  readonly pods: eks.KubernetesManifest;
+  readonly pods: LabPods;
 
   constructor(scope: Construct, id: string, props: LabScenarioProps) {
     super(scope, id);
@@ -63,7 +74,6 @@ export class LabScenario extends Construct {
       namespace: scenario.namespace,
       serviceAccount: props.createServiceAccount ? scenario.serviceAccount : undefined,
       serviceAccountAnnotations: props.serviceAccountAnnotations,
-      legacyTokenSecret: props.legacyTokenSecret,
     });
     const workloadChart = new WorkloadChart(app, `${scenario.id}-pods`, {
       namespace: scenario.namespace,
@@ -78,9 +88,14 @@ export class LabScenario extends Construct {
       cluster: props.cluster,
       manifest: identityChart.toJson(),
     });
-    this.pods = new eks.KubernetesManifest(this, 'Pods', {
+    if (props.legacyTokenSecret) this.requestLegacyToken(props, props.legacyTokenSecret, app);
+
+    this.pods = new LabPods(this, 'Pods', {
       cluster: props.cluster,
-      manifest: workloadChart.toJson(),
+      namespace: scenario.namespace,
+      pods: workloadChart.toJson(),
+      runWith: { imds: props.toggles.imds, nodeRoleS3Access: String(props.toggles.nodeRoleS3Access) },
+      waitFor: props.waitFor,
     });
     this.pods.node.addDependency(this.identity);
   }
@@ -88,5 +103,34 @@ export class LabScenario extends Construct {
   /** Creates the pods only after these exist, e.g. the role or association they use. */
   podsDependOn(...dependencies: IDependable[]): void {
     this.pods.node.addDependency(...dependencies);
+  }
+
+  /**
+   * The tokens controller deletes a token Secret whose service account does not exist yet
+   * (kubernetes `pkg/controller/serviceaccount/tokens_controller.go`), and the `default`
+   * service account appears a moment after its namespace, created by another controller. So
+   * the Secret is applied only once the API server returns that service account's uid.
+   */
+  private requestLegacyToken(props: LabScenarioProps, secretName: string, app: cdk8s.App): void {
+    const { scenario } = props;
+    const defaultServiceAccount = new eks.KubernetesObjectValue(this, 'DefaultServiceAccount', {
+      cluster: props.cluster,
+      objectType: 'serviceaccount',
+      objectName: 'default',
+      objectNamespace: scenario.namespace,
+      // The kubectl provider's get handler retries a NotFound every 10 s until this timeout.
+      jsonPath: '.metadata.uid',
+    });
+    defaultServiceAccount.node.addDependency(this.identity);
+
+    const tokenChart = new LegacyTokenChart(app, `${scenario.id}-legacy-token`, {
+      namespace: scenario.namespace,
+      secretName,
+    });
+    const legacyToken = new eks.KubernetesManifest(this, 'LegacyToken', {
+      cluster: props.cluster,
+      manifest: tokenChart.toJson(),
+    });
+    legacyToken.node.addDependency(defaultServiceAccount);
   }
 }

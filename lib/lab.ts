@@ -22,18 +22,14 @@ export interface LabStacks {
  */
 export async function buildLab(app: App, config: LabConfig, account?: string): Promise<LabStacks> {
   const env = { account, region: LAB_CLUSTER.region };
+  const common = { env, image: config.awsCliImage, toggles: { imds: config.imds, nodeRoleS3Access: config.nodeRoleS3Access } };
   const cluster = await buildClusterStack(app, { account, imds: config.imds });
 
   const scenarios: Stack[] = [
-    new NodeRoleStack(app, scenario(ScenarioId.NODE_ROLE).stackName, {
-      env,
-      image: config.awsCliImage,
-      nodeRoleS3Access: config.nodeRoleS3Access,
-      imds: config.imds,
-    }),
-    new SecretInjectedStack(app, scenario(ScenarioId.SECRET_INJECTED).stackName, { env, image: config.awsCliImage }),
-    new IrsaStack(app, scenario(ScenarioId.IRSA).stackName, { env, image: config.awsCliImage }),
-    new PodIdentityStack(app, scenario(ScenarioId.POD_IDENTITY).stackName, { env, image: config.awsCliImage }),
+    new NodeRoleStack(app, scenario(ScenarioId.NODE_ROLE).stackName, common),
+    new SecretInjectedStack(app, scenario(ScenarioId.SECRET_INJECTED).stackName, common),
+    new IrsaStack(app, scenario(ScenarioId.IRSA).stackName, common),
+    new PodIdentityStack(app, scenario(ScenarioId.POD_IDENTITY).stackName, common),
   ];
   for (const stack of scenarios) stack.addDependency(cluster);
   Aspects.of(app).add(new DeleteLogGroupsOnDestroy());

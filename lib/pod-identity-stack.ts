@@ -4,6 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { LAB_CLUSTER, importLabCluster } from './cluster-contract';
 import { POD_IDENTITY_PRINCIPAL } from './lab-names';
+import { InjectionGate } from './lab-pods';
 import { LabScenario, ScenarioStackProps } from './lab-scenario';
 import { acknowledgeListAllMyBuckets, listAllMyBuckets } from './private/nag';
 import { ScenarioId, scenario } from './scenarios';
@@ -42,9 +43,15 @@ export class PodIdentityStack extends Stack {
       cluster: lab.cluster,
       scenario: podIdentity,
       image: props.image,
+      toggles: props.toggles,
       createServiceAccount: true,
+      // The webhook only injects credentials into pods created once the association is in effect.
+      waitFor: InjectionGate.podIdentity({
+        serviceAccount: podIdentity.serviceAccount,
+        namespace: podIdentity.namespace,
+        associationArn: association.attrAssociationArn,
+      }),
     });
-    // The webhook only injects credentials into pods created after the association exists.
     pods.podsDependOn(association);
   }
 }

@@ -58,6 +58,7 @@ export class SecretInjectedStack extends Stack {
       cluster: lab.cluster,
       scenario: ids,
       image: props.image,
+      toggles: props.toggles,
       env: [
         fromStaticKeys(StaticKeyVariable.ACCESS_KEY_ID),
         fromStaticKeys(StaticKeyVariable.SECRET_ACCESS_KEY),

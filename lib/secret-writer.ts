@@ -1,15 +1,10 @@
-import * as path from 'node:path';
-import { KubectlV35Layer } from '@aws-cdk/lambda-layer-kubectl-v35';
-import { CustomResource, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { CustomResource, RemovalPolicy, Token } from 'aws-cdk-lib';
 import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { AwsCliLayer } from 'aws-cdk-lib/lambda-layer-awscli';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import * as cr from 'aws-cdk-lib/custom-resources';
-import { acknowledgeNag } from './private/nag';
 import { Construct } from 'constructs';
+import { addClusterHandler } from './private/cluster-handler';
 
 /** The custom resource type, as it shows in the template and the CloudFormation console. */
 export const SECRET_WRITER_RESOURCE_TYPE = 'Custom::KubernetesSecretWriter';
@@ -63,74 +58,20 @@ export class SecretWriter extends Construct {
     super(scope, id);
     validateName('namespace', props.namespace, DNS_LABEL);
     validateName('Secret name', props.secretName, DNS_SUBDOMAIN);
-    const stack = Stack.of(this);
-    const logRetention = props.logRetention ?? logs.RetentionDays.ONE_DAY;
-
-    const role = new iam.Role(this, 'HandlerRole', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: `Writes the Kubernetes Secret ${props.namespace}/${props.secretName}`,
+    const handler = addClusterHandler(this, {
+      cluster: props.cluster,
+      entryPoint: 'secret_writer.on_event',
+      purpose: `Writes the Kubernetes Secret ${props.namespace}/${props.secretName} from Secrets Manager`,
+      namespaces: [props.namespace],
+      logRetention: props.logRetention ?? logs.RetentionDays.ONE_DAY,
     });
-    this.role = role;
-    role.addToPolicy(new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [props.source.secretArn] }));
-    // `aws eks update-kubeconfig` reads the endpoint and CA from DescribeCluster.
-    role.addToPolicy(
-      new iam.PolicyStatement({
-        actions: ['eks:DescribeCluster'],
-        resources: [stack.formatArn({ service: 'eks', resource: 'cluster', resourceName: props.cluster.clusterName })],
-      }),
+    this.role = handler.role;
+    handler.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [props.source.secretArn] }),
     );
 
-    // An explicit log group: Lambda's implicit /aws/lambda/<name> group would outlive `cdk destroy`.
-    const logGroup = new logs.LogGroup(this, 'HandlerLogs', { retention: logRetention, removalPolicy: RemovalPolicy.DESTROY });
-    logGroup.grantWrite(role);
-
-    // kubectl authenticates through the AWS CLI (`update-kubeconfig` sets up `aws eks get-token`), as the
-    // CDK's own kubectl handler does, rather than through an STS token presigned by hand in Python.
-    const handler = new lambda.Function(this, 'Handler', {
-      description: `Writes the Kubernetes Secret ${props.namespace}/${props.secretName} from Secrets Manager`,
-      // The runtime the aws-eks-v2 kubectl handler pairs with the same AWS CLI layer.
-      runtime: lambda.Runtime.PYTHON_3_13,
-      handler: 'index.on_event',
-      code: lambda.Code.fromAsset(path.join(__dirname, 'secret-writer', 'handler'), { exclude: ['__pycache__', '*.pyc'] }),
-      // kubectl 1.35, the cluster's Kubernetes version.
-      layers: [new KubectlV35Layer(this, 'KubectlLayer'), new AwsCliLayer(this, 'AwsCliLayer')],
-      memorySize: 512,
-      timeout: Duration.minutes(5),
-      role,
-      logGroup,
-    });
-
-    const eksAccess = new eks.AccessEntry(this, 'ClusterAccess', {
-      cluster: props.cluster,
-      principal: role.roleArn,
-      accessPolicies: [
-        // Edit rights in one namespace: enough to write a Secret there, nothing cluster-wide.
-        eks.AccessPolicy.fromAccessPolicyName('AmazonEKSEditPolicy', {
-          accessScopeType: eks.AccessScopeType.NAMESPACE,
-          namespaces: [props.namespace],
-        }),
-      ],
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
-
-    const frameworkRole = new iam.Role(this, 'ProviderRole', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: `Relays CloudFormation events to the writer of ${props.namespace}/${props.secretName}`,
-    });
-    const frameworkLogGroup = new logs.LogGroup(this, 'ProviderLogs', {
-      retention: logRetention,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
-    frameworkLogGroup.grantWrite(frameworkRole);
-    // The framework logs every event it relays; that is safe because the properties hold no value.
-    const provider = new cr.Provider(this, 'Provider', {
-      onEventHandler: handler,
-      frameworkOnEventRole: frameworkRole,
-      logGroup: frameworkLogGroup,
-    });
-
     this.resource = new CustomResource(this, 'Resource', {
-      serviceToken: provider.serviceToken,
+      serviceToken: handler.serviceToken,
       resourceType: SECRET_WRITER_RESOURCE_TYPE,
       properties: {
         [SecretWriterProperty.CLUSTER_NAME]: props.cluster.clusterName,
@@ -141,18 +82,7 @@ export class SecretWriter extends Construct {
       removalPolicy: RemovalPolicy.DESTROY,
     });
     // Written only once the function may reach the cluster; deleted while it still may.
-    this.resource.node.addDependency(eksAccess);
-
-    acknowledgeNag(
-      handler,
-      'Python 3.13 is the runtime the aws-eks-v2 kubectl handler runs the same AWS CLI layer on; a newer one is not proven with it.',
-      'L1',
-    );
-    acknowledgeNag(
-      frameworkRole,
-      'The provider framework may invoke any version of the one writer function it relays to.',
-      `IAM5[Resource::<${stack.getLogicalId(handler.node.defaultChild as lambda.CfnFunction)}.Arn>:*]`,
-    );
+    this.resource.node.addDependency(handler.accessEntry);
   }
 }
 

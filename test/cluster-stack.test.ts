@@ -47,11 +47,9 @@ describe('cluster stack eks-oidc-demo', () => {
     for (const addon of addons) expect(addon.Properties.AddonVersion).toMatch(/^v\d+\.\d+\.\d+-eksbuild\.\d+$/);
   });
 
-  test('vpc-cni hands out /28 prefixes, so one small node has IPs for every lab pod', () => {
-    template.hasResourceProperties('AWS::EKS::Addon', {
-      AddonName: 'vpc-cni',
-      ConfigurationValues: Match.serializedJson(Match.objectLike({ env: Match.objectLike({ ENABLE_PREFIX_DELEGATION: 'true' }) })),
-    });
+  test('vpc-cni keeps its defaults: no prefix delegation, which the node group would only honour if on before it was created', () => {
+    const [cni] = Object.values(template.findResources('AWS::EKS::Addon', { Properties: { AddonName: 'vpc-cni' } }));
+    expect(JSON.stringify(cni.Properties.ConfigurationValues ?? {})).not.toContain('ENABLE_PREFIX_DELEGATION');
   });
 
   test('runs one on-demand t4g.small node in a managed node group', () => {
@@ -71,13 +69,15 @@ describe('cluster stack eks-oidc-demo', () => {
     });
   });
 
-  test('the launch template sets a 20 GiB encrypted gp3 root volume and kubelet max pods 24', () => {
+  test('the launch template sets a 20 GiB encrypted gp3 root volume, and no kubelet maxPods the node group would override', () => {
     template.hasResourceProperties('AWS::EC2::LaunchTemplate', {
       LaunchTemplateData: Match.objectLike({
         BlockDeviceMappings: [{ DeviceName: '/dev/xvda', Ebs: { VolumeSize: 20, VolumeType: 'gp3', Encrypted: true } }],
-        UserData: { 'Fn::Base64': Match.stringLikeRegexp('application/node.eks.aws[\\s\\S]*kind: NodeConfig[\\s\\S]*maxPods: 24') },
       }),
     });
+    for (const lt of Object.values(template.findResources('AWS::EC2::LaunchTemplate'))) {
+      expect(JSON.stringify(lt.Properties.LaunchTemplateData.UserData ?? '')).not.toContain('maxPods');
+    }
   });
 
   test('the VPC has no NAT gateway: two public subnets, nodes get a public IPv4 address', () => {

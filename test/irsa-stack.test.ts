@@ -1,5 +1,7 @@
 import { Template } from 'aws-cdk-lib/assertions';
-import { buildTestLab, kubeObject, logicalIdsOf, manifestApplying } from './util';
+import { LAB_PODS_RESOURCE_TYPE } from '../lib/lab-names';
+import { LabPodsProperty } from '../lib/lab-pods';
+import { buildTestLab, kubeObject, logicalIdsOf, manifestApplying, policiesOfRole } from './util';
 
 describe('IRSA scenario', () => {
   let template: Template;
@@ -53,7 +55,7 @@ describe('IRSA scenario', () => {
   });
 
   test('the role may only list buckets', () => {
-    template.resourceCountIs('AWS::IAM::Policy', 1);
+    expect(policiesOfRole(template, role)).toHaveLength(1);
     template.hasResourceProperties('AWS::IAM::Policy', {
       PolicyDocument: { Statement: [{ Action: 's3:ListAllMyBuckets', Effect: 'Allow', Resource: '*' }], Version: '2012-10-17' },
       Roles: [{ Ref: role }],
@@ -87,8 +89,21 @@ describe('IRSA scenario', () => {
     expect(pods.dependsOn).toEqual(expect.arrayContaining([manifestApplying(template, 'ServiceAccount', 'eks-iam-test').logicalId, role]));
   });
 
+  test('the pods wait until the webhook sees the annotation: a dry-run pod must get AWS_ROLE_ARN', () => {
+    template.hasResourceProperties(LAB_PODS_RESOURCE_TYPE, {
+      [LabPodsProperty.NAMESPACE]: 'irsa',
+      [LabPodsProperty.WAIT_FOR_INJECTION]: {
+        ServiceAccount: 'eks-iam-test',
+        EnvVar: 'AWS_ROLE_ARN',
+        Source: 'The eks.amazonaws.com/role-arn annotation on service account irsa/eks-iam-test',
+        Check: 'kubectl -n irsa get serviceaccount eks-iam-test -o yaml',
+        TimeoutSeconds: 120,
+      },
+    });
+  });
+
   test("the helper Lambda's log group is the stack's, so destroy removes it", () => {
-    const [group] = logicalIdsOf(template, 'AWS::Logs::LogGroup');
+    const group = logicalIdsOf(template, 'AWS::Logs::LogGroup').find((id) => id.startsWith('CfnUtilsLogGroup'))!;
     template.hasResource('AWS::Logs::LogGroup', { DeletionPolicy: 'Delete' });
     template.hasResource('Custom::AWSCDKCfnJson', { DependsOn: [group] });
   });

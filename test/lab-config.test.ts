@@ -5,7 +5,8 @@ const from = (context: Record<string, unknown>) => parseLabConfig((key) => conte
 describe('parseLabConfig', () => {
   test('defaults: pinned image, no S3 on the node role, IMDS open', () => {
     expect(from({})).toEqual({ awsCliImage: DEFAULT_AWS_CLI_IMAGE, nodeRoleS3Access: false, imds: ImdsMode.OPEN });
-    expect(DEFAULT_AWS_CLI_IMAGE).toMatch(/^amazon\/aws-cli:\d+\.\d+\.\d+$/);
+    // ECR Public, not Docker Hub and its anonymous-pull rate limits.
+    expect(DEFAULT_AWS_CLI_IMAGE).toMatch(/^public\.ecr\.aws\/aws-cli\/aws-cli:\d+\.\d+\.\d+$/);
   });
 
   test.each([
@@ -24,8 +25,8 @@ describe('parseLabConfig', () => {
     expect(from({ imds: value }).imds).toBe(expected);
   });
 
-  test('an overridden image tag is kept', () => {
-    expect(from({ awsCliImage: 'amazon/aws-cli:2.27.0' }).awsCliImage).toBe('amazon/aws-cli:2.27.0');
+  test.each(['public.ecr.aws/aws-cli/aws-cli:2.27.0', 'amazon/aws-cli:2.27.0'])('an overridden image %p is kept', (image) => {
+    expect(from({ awsCliImage: image }).awsCliImage).toBe(image);
   });
 
   test.each([
@@ -33,7 +34,14 @@ describe('parseLabConfig', () => {
     ['nodeRoleS3Access', 1, /'nodeRoleS3Access': got 1, expected true\|false/],
     ['imds', 'closed', /'imds': got "closed", expected open\|locked/],
     ['imds', 'OPEN', /'imds': got "OPEN", expected open\|locked/],
-    ['awsCliImage', 'amazon/aws-cli:latest', /'awsCliImage': got "amazon\/aws-cli:latest", expected amazon\/aws-cli:<pinned tag/],
+    [
+      'awsCliImage',
+      'amazon/aws-cli:latest',
+      /'awsCliImage': got "amazon\/aws-cli:latest", expected public\.ecr\.aws\/aws-cli\/aws-cli:<tag> or amazon\/aws-cli:<tag>, pinned/,
+    ],
+    ['awsCliImage', 'public.ecr.aws/aws-cli/aws-cli:latest', /'awsCliImage': got "public.ecr.aws\/aws-cli\/aws-cli:latest"/],
+    ['awsCliImage', 'public.ecr.aws/aws-cli/aws-cli', /'awsCliImage': got "public.ecr.aws\/aws-cli\/aws-cli"/],
+    ['awsCliImage', 'public.ecr.aws/other/aws-cli:2.22.0', /'awsCliImage': got "public.ecr.aws\/other\/aws-cli:2.22.0"/],
     ['awsCliImage', 'busybox:1.36', /'awsCliImage': got "busybox:1.36"/],
   ])('fails on %s=%p, naming the key, the value and what it accepts', (key, value, message) => {
     expect(() => from({ [key]: value })).toThrow(message);

@@ -1,6 +1,15 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { TOGGLES_METADATA_KEY } from '../lib/lab-names';
-import { buildTestLab, kubeObject, manifestApplying } from './util';
+import { DEFAULT_AWS_CLI_IMAGE } from '../lib/lab-config';
+import { LAB_PODS_RESOURCE_TYPE, TOGGLES_METADATA_KEY } from '../lib/lab-names';
+import { LabPodsProperty } from '../lib/lab-pods';
+import { buildTestLab, kubeObject, logicalIdsOf, manifestApplying } from './util';
+
+/** The policies the stack attaches to the cluster's node role, which it imports by its export. */
+function nodeRoleGrants(template: Template): string[] {
+  return Object.entries(template.findResources('AWS::IAM::Policy'))
+    .filter(([, policy]) => JSON.stringify(policy.Properties.Roles ?? []).includes('eks-oidc-demo-NodeRoleArn'))
+    .map(([logicalId]) => logicalId);
+}
 
 const NODE_ROLE_STACK = 'eks-oidc-demo-node-role';
 
@@ -17,7 +26,7 @@ describe('node-role scenario', () => {
     expect(pod.spec.serviceAccountName).toBe('default');
     expect(pod.spec.containers).toHaveLength(1);
     const [container] = pod.spec.containers;
-    expect(container.image).toBe('amazon/aws-cli:2.22.0');
+    expect(container.image).toBe(DEFAULT_AWS_CLI_IMAGE);
     expect(container.args).toEqual(['s3', 'ls']);
     // Nothing in the container for the SDK to find: it falls back to IMDS.
     expect(container.env).toBeUndefined();
@@ -60,8 +69,32 @@ describe('node-role scenario', () => {
     }
   });
 
+  test('the legacy token Secret is applied only once the default service account exists', () => {
+    // GIVEN the tokens controller deletes a token Secret whose service account does not exist yet
+    const token = manifestApplying(template, 'Secret', 'legacy-default-token');
+    const namespace = manifestApplying(template, 'Namespace', 'node-role');
+    // THEN a wait for the default service account's uid stands between the namespace and the Secret
+    const waits = template.findResources('Custom::AWSCDK-EKS-KubernetesObjectValue', {
+      Properties: { ObjectType: 'serviceaccount', ObjectName: 'default', ObjectNamespace: 'node-role', JsonPath: '.metadata.uid' },
+    });
+    expect(Object.keys(waits)).toHaveLength(1);
+    const [wait] = Object.keys(waits);
+    expect(token.dependsOn).toContain(wait);
+    expect(token.objects.map((o) => o.kind)).toEqual(['Secret']);
+    expect(waits[wait].DependsOn).toContain(namespace.logicalId);
+  });
+
   test('by default the node role gets no S3 permission from the lab', () => {
-    template.resourceCountIs('AWS::IAM::Policy', 0);
+    expect(logicalIdsOf(template, 'AWS::IAM::Policy').length).toBeGreaterThan(0);
+    expect(nodeRoleGrants(template)).toEqual([]);
+  });
+
+  test('both scenarios pods run again whenever a toggle changes', () => {
+    template.resourcePropertiesCountIs(
+      LAB_PODS_RESOURCE_TYPE,
+      { [LabPodsProperty.RUN_WITH]: { imds: 'open', nodeRoleS3Access: 'false' } },
+      2,
+    );
   });
 
   test('records the toggles it was deployed with, for `lab verify`', () => {
@@ -76,7 +109,7 @@ describe('node-role scenario with nodeRoleS3Access=true', () => {
   });
 
   test('grants only s3:ListAllMyBuckets, on the imported node role', () => {
-    template.resourceCountIs('AWS::IAM::Policy', 1);
+    expect(nodeRoleGrants(template)).toHaveLength(1);
     template.hasResourceProperties('AWS::IAM::Policy', {
       PolicyDocument: { Statement: [{ Action: 's3:ListAllMyBuckets', Effect: 'Allow', Resource: '*' }], Version: '2012-10-17' },
       Roles: [
@@ -91,13 +124,18 @@ describe('node-role scenario with nodeRoleS3Access=true', () => {
   });
 
   test('both the scenario pods and the bystander start after the grant', () => {
-    const grant = Object.keys(template.findResources('AWS::IAM::Policy'))[0];
+    const [grant] = nodeRoleGrants(template);
     expect(manifestApplying(template, 'Pod', 'eks-iam-test1').dependsOn).toContain(grant);
     expect(manifestApplying(template, 'Pod', 'eks-iam-bystander').dependsOn).toContain(grant);
   });
 
-  test('records the toggle', () => {
+  test('records the toggle, and the pods run again under it', () => {
     expect(template.toJSON().Metadata[TOGGLES_METADATA_KEY]).toEqual({ imds: 'open', nodeRoleS3Access: true });
+    template.resourcePropertiesCountIs(
+      LAB_PODS_RESOURCE_TYPE,
+      { [LabPodsProperty.RUN_WITH]: { imds: 'open', nodeRoleS3Access: 'true' } },
+      2,
+    );
   });
 });
 
@@ -106,6 +144,10 @@ describe('node-role scenario with imds=locked', () => {
     const template = Template.fromStack((await buildTestLab({ imds: 'locked' })).byName[NODE_ROLE_STACK]);
     expect(template.toJSON().Metadata[TOGGLES_METADATA_KEY]).toEqual({ imds: 'locked', nodeRoleS3Access: false });
     expect(kubeObject(template, 'Pod', 'eks-iam-test1').spec.containers[0].args).toEqual(['s3', 'ls']);
-    template.hasResourceProperties('Custom::AWSCDK-EKS-KubernetesResource', { ClusterName: 'eks-oidc-demo', Manifest: Match.anyValue() });
+    template.hasResourceProperties(LAB_PODS_RESOURCE_TYPE, {
+      ClusterName: 'eks-oidc-demo',
+      Manifest: Match.anyValue(),
+      [LabPodsProperty.RUN_WITH]: { imds: 'locked', nodeRoleS3Access: 'false' },
+    });
   });
 });

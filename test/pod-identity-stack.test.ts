@@ -1,16 +1,23 @@
-import { Template } from 'aws-cdk-lib/assertions';
-import { buildTestLab, kubeObject, logicalIdsOf, manifestApplying } from './util';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { LAB_PODS_RESOURCE_TYPE } from '../lib/lab-names';
+import { LabPodsProperty } from '../lib/lab-pods';
+import { buildTestLab, kubeObject, logicalIdsOf, manifestApplying, policiesOfRole } from './util';
 
 describe('Pod Identity scenario', () => {
   let template: Template;
   let role: string;
   beforeAll(async () => {
     template = Template.fromStack((await buildTestLab()).byName['eks-oidc-demo-pod-identity']);
-    role = logicalIdsOf(template, 'AWS::IAM::Role')[0];
+    role = logicalIdsOf(template, 'AWS::IAM::Role').find((id) => id.startsWith('S3ListRole'))!;
   });
 
   test('the role trusts pods.eks.amazonaws.com with sts:AssumeRole and sts:TagSession, and nothing else', () => {
-    template.resourceCountIs('AWS::IAM::Role', 1);
+    const trustingPods = template.findResources('AWS::IAM::Role', {
+      Properties: {
+        AssumeRolePolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Principal: { Service: 'pods.eks.amazonaws.com' } })]) },
+      },
+    });
+    expect(Object.keys(trustingPods)).toEqual([role]);
     const trust = template.toJSON().Resources[role].Properties.AssumeRolePolicyDocument;
     expect(trust.Statement).toEqual([
       { Effect: 'Allow', Principal: { Service: 'pods.eks.amazonaws.com' }, Action: ['sts:AssumeRole', 'sts:TagSession'] },
@@ -33,6 +40,7 @@ describe('Pod Identity scenario', () => {
   });
 
   test('the role may only list buckets', () => {
+    expect(policiesOfRole(template, role)).toHaveLength(1);
     template.hasResourceProperties('AWS::IAM::Policy', {
       PolicyDocument: { Statement: [{ Action: 's3:ListAllMyBuckets', Effect: 'Allow', Resource: '*' }], Version: '2012-10-17' },
       Roles: [{ Ref: role }],
@@ -46,6 +54,20 @@ describe('Pod Identity scenario', () => {
       expect(pod.spec).toMatchObject({ serviceAccountName: 'eks-iam-test', restartPolicy: 'Never' });
     }
     expect(kubeObject(template, 'Pod', 'eks-iam-test7').spec.containers[0].args).toEqual(['s3', 'ls']);
+  });
+
+  test('the pods wait until the association is in effect: a dry-run pod must get the container credentials URI', () => {
+    const association = logicalIdsOf(template, 'AWS::EKS::PodIdentityAssociation')[0];
+    template.hasResourceProperties(LAB_PODS_RESOURCE_TYPE, {
+      [LabPodsProperty.NAMESPACE]: 'pod-identity',
+      [LabPodsProperty.WAIT_FOR_INJECTION]: {
+        ServiceAccount: 'eks-iam-test',
+        EnvVar: 'AWS_CONTAINER_CREDENTIALS_FULL_URI',
+        Source: { 'Fn::Join': ['', ['EKS Pod Identity association ', { 'Fn::GetAtt': [association, 'AssociationArn'] }]] },
+        Check: 'aws eks list-pod-identity-associations --cluster-name eks-oidc-demo --namespace pod-identity',
+        TimeoutSeconds: 120,
+      },
+    });
   });
 
   test('the pods are created after the association and the service account', () => {

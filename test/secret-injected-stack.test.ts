@@ -5,7 +5,7 @@ import { App, Validations } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { LAB_CLUSTER } from '../lib/cluster-contract';
-import { DEFAULT_AWS_CLI_IMAGE } from '../lib/lab-config';
+import { DEFAULT_AWS_CLI_IMAGE, ImdsMode } from '../lib/lab-config';
 import { ScenarioId, scenario } from '../lib/scenarios';
 import { SecretInjectedStack } from '../lib/secret-injected-stack';
 import { SECRET_WRITER_RESOURCE_TYPE } from '../lib/secret-writer';
@@ -40,6 +40,9 @@ function stringLeaves(value: unknown, at: string[] = []): Array<{ path: string[]
   return [];
 }
 
+/** The writer function's entry point in lib/cluster-handlers. */
+const WRITER_ENTRY_POINT = 'secret_writer.on_event';
+
 describe('secret-injected stack', () => {
   let stack: SecretInjectedStack;
   let template: Template;
@@ -49,7 +52,11 @@ describe('secret-injected stack', () => {
   beforeAll(() => {
     // GIVEN the stack on its own: it imports the cluster through the cluster stack's exports
     const app = new App({ context: CDK_JSON_CONTEXT, outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'secret-injected-')) });
-    stack = new SecretInjectedStack(app, SECRET_INJECTED.stackName, { env: { region: LAB_CLUSTER.region }, image: DEFAULT_AWS_CLI_IMAGE });
+    stack = new SecretInjectedStack(app, SECRET_INJECTED.stackName, {
+      env: { region: LAB_CLUSTER.region },
+      image: DEFAULT_AWS_CLI_IMAGE,
+      toggles: { imds: ImdsMode.OPEN, nodeRoleS3Access: false },
+    });
     // WHEN
     template = Template.fromStack(stack);
     const writers = template.findResources(SECRET_WRITER_RESOURCE_TYPE);
@@ -190,7 +197,7 @@ describe('secret-injected stack', () => {
 
     test('runs after its access entry exists, and so is deleted before it', () => {
       // THEN
-      const [entryId] = logicalIdsOf(template, 'AWS::EKS::AccessEntry');
+      const [entryId] = logicalIdsOf(template, 'AWS::EKS::AccessEntry').filter((id) => id.startsWith('StaticKeysWriter'));
       expect(writer.DependsOn).toContain(entryId);
     });
 
@@ -203,8 +210,9 @@ describe('secret-injected stack', () => {
 
     test('its function reaches the cluster through a namespace-scoped edit access entry', () => {
       // THEN
-      template.resourceCountIs('AWS::EKS::AccessEntry', 1);
-      const [handler] = Object.values(template.findResources('AWS::Lambda::Function', { Properties: { Handler: 'index.on_event' } }));
+      // one for the writer, one for the function that creates the pods
+      template.resourceCountIs('AWS::EKS::AccessEntry', 2);
+      const [handler] = Object.values(template.findResources('AWS::Lambda::Function', { Properties: { Handler: WRITER_ENTRY_POINT } }));
       template.hasResourceProperties('AWS::EKS::AccessEntry', {
         ClusterName: 'eks-oidc-demo',
         PrincipalArn: handler.Properties.Role,
@@ -223,15 +231,18 @@ describe('secret-injected stack', () => {
       const statements = allStatements(template);
       const secretReads = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('secretsmanager:')));
       expect(secretReads).toEqual([{ Action: 'secretsmanager:GetSecretValue', Effect: 'Allow', Resource: { Ref: secretId } }]);
+      // the writer's and the pods function's: each may describe the one cluster, nothing more
       const describes = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('eks:')));
-      expect(describes).toHaveLength(1);
-      expect(actionsOf(describes[0])).toEqual(['eks:DescribeCluster']);
-      expect(renderTokens(describes[0].Resource)).toBe('arn:aws:eks:us-east-2:${AWS::AccountId}:cluster/eks-oidc-demo');
+      expect(describes).toHaveLength(2);
+      for (const describe of describes) {
+        expect(actionsOf(describe)).toEqual(['eks:DescribeCluster']);
+        expect(renderTokens(describe.Resource)).toBe('arn:aws:eks:us-east-2:${AWS::AccountId}:cluster/eks-oidc-demo');
+      }
     });
 
     test('its function runs kubectl and the AWS CLI from layers, on Python', () => {
       // THEN
-      const [handler] = Object.values(template.findResources('AWS::Lambda::Function', { Properties: { Handler: 'index.on_event' } }));
+      const [handler] = Object.values(template.findResources('AWS::Lambda::Function', { Properties: { Handler: WRITER_ENTRY_POINT } }));
       expect(handler.Properties.Runtime).toMatch(/^python3\.\d+$/);
       const layers = handler.Properties.Layers.map((l: { Ref: string }) => template.toJSON().Resources[l.Ref].Properties.Description);
       expect(layers).toEqual(expect.arrayContaining([expect.stringContaining('/opt/kubectl/kubectl 1.35'), '/opt/awscli/aws']));
@@ -241,7 +252,8 @@ describe('secret-injected stack', () => {
       // THEN
       const functions = Object.values(template.findResources('AWS::Lambda::Function'));
       const logGroups = logicalIdsOf(template, 'AWS::Logs::LogGroup');
-      expect(functions.length).toBe(2);
+      // the writer and the pods function, each behind the provider framework's own function
+      expect(functions.length).toBe(4);
       for (const fn of functions) expect(logGroups).toContain(fn.Properties.LoggingConfig?.LogGroup?.Ref);
     });
   });
@@ -291,7 +303,9 @@ describe('secret-injected stack', () => {
       .flatMap((m) => Object.entries(m.data as Record<string, string>));
     expect(acknowledgements.map(([id]) => id).sort()).toEqual([
       expect.stringMatching(/^AwsSolutions-IAM5\[Resource::\*\]$/),
-      expect.stringMatching(/^AwsSolutions-IAM5\[Resource::<.*Handler.*\.Arn>:\*\]$/),
+      expect.stringMatching(/^AwsSolutions-IAM5\[Resource::<LabPodsProviderHandler.*\.Arn>:\*\]$/),
+      expect.stringMatching(/^AwsSolutions-IAM5\[Resource::<StaticKeysWriterHandler.*\.Arn>:\*\]$/),
+      'AwsSolutions-L1',
       'AwsSolutions-L1',
       'AwsSolutions-SMG4',
     ]);

@@ -39,7 +39,7 @@ describe('SecretWriter', () => {
 
   test("its handler's offline tests pass: stdin only, nothing logged, retries, deletes", () => {
     // WHEN the handler's Python tests run with fakes for kubectl, the AWS CLI and Secrets Manager
-    const result = spawnSync('python3', ['-m', 'unittest', 'discover', '-s', 'test/secret-writer/handler', '-p', 'test_*.py'], {
+    const result = spawnSync('python3', ['-m', 'unittest', 'discover', '-s', 'test/cluster-handlers', '-p', 'test_*.py'], {
       cwd: REPO,
       // No __pycache__ may land next to the handler: it would change the asset.
       env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' },

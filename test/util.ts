@@ -96,3 +96,12 @@ export function manifestApplying(template: Template, kind: string, name: string)
 export function logicalIdsOf(template: Template, type: string): string[] {
   return Object.keys(template.findResources(type));
 }
+
+/** The logical ids of the `AWS::IAM::Policy` resources attached to a role of the template. */
+export function policiesOfRole(template: Template, roleLogicalId: string): string[] {
+  return Object.entries(template.findResources('AWS::IAM::Policy'))
+    .filter(([, policy]) =>
+      (policy.Properties.Roles ?? []).some((r: unknown) => JSON.stringify(r) === JSON.stringify({ Ref: roleLogicalId })),
+    )
+    .map(([logicalId]) => logicalId);
+}

@@ -1,5 +1,5 @@
 import { ApiObject, Chart } from 'cdk8s';
-import { Namespace, Secret, ServiceAccount } from 'kubernetes-models/v1';
+import { Namespace, ServiceAccount } from 'kubernetes-models/v1';
 import { Construct } from 'constructs';
 
 export interface IdentityChartProps {
@@ -16,13 +16,6 @@ export interface IdentityChartProps {
    * @see https://docs.aws.amazon.com/eks/latest/userguide/associate-service-account-role.html
    */
   readonly serviceAccountAnnotations?: Record<string, string>;
-  /**
-   * Name of a legacy token Secret for the `default` service account.
-   * Since Kubernetes 1.24 these are only created on request, as here.
-   * @default - no legacy token
-   * @see https://kubernetes.io/docs/concepts/configuration/secret/#serviceaccount-token-secrets
-   */
-  readonly legacyTokenSecret?: string;
 }
 
 /** What must exist before a scenario's pods: its namespace and the identity they run as. */
@@ -44,23 +37,6 @@ export class IdentityChart extends Chart {
         }),
       );
       sa.addDependency(ns);
-    }
-
-    if (props.legacyTokenSecret) {
-      // The token controller fills this Secret with a token that never expires, issued by `kubernetes/serviceaccount`.
-      const token = new ApiObject(
-        this,
-        'LegacyToken',
-        new Secret({
-          metadata: {
-            name: props.legacyTokenSecret,
-            namespace: props.namespace,
-            annotations: { 'kubernetes.io/service-account.name': 'default' },
-          },
-          type: 'kubernetes.io/service-account-token',
-        }),
-      );
-      token.addDependency(ns);
     }
   }
 }

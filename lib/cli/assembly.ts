@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LAB_CLUSTER } from '../cluster-contract';
-import { TOGGLES_METADATA_KEY } from '../lab-names';
+import { LAB_PODS_RESOURCE_TYPE, TOGGLES_METADATA_KEY } from '../lab-names';
 import { parseLabConfig } from '../lab-config';
 import { LabToggles, ScenarioId, scenario } from '../scenarios';
 import { ExitCode, LabError, firstLine } from './errors';
@@ -33,7 +33,7 @@ export interface KubeObject {
   readonly [key: string]: unknown;
 }
 
-/** One `Custom::AWSCDK-EKS-KubernetesResource` and the objects its manifest holds. */
+/** One resource that applies Kubernetes objects (a manifest, or a scenario's pods) and the objects it holds. */
 export interface ManifestResource {
   readonly logicalId: string;
   readonly objects: readonly KubeObject[];
@@ -66,9 +66,10 @@ export class StackTemplate {
     return this.resolver.resolve(resource.Properties?.[name]);
   }
 
-  /** The Kubernetes manifests of the stack, parsed. */
+  /** The Kubernetes objects the stack applies, by resource: kubectl-provider manifests and `Custom::LabPods`. */
   manifests(): ManifestResource[] {
-    return this.resourcesOfType(KUBERNETES_RESOURCE_TYPE).map(({ logicalId, resource }) => {
+    const appliers = [...this.resourcesOfType(KUBERNETES_RESOURCE_TYPE), ...this.resourcesOfType(LAB_PODS_RESOURCE_TYPE)];
+    return appliers.map(({ logicalId, resource }) => {
       const manifest = this.property(resource, 'Manifest');
       let objects: KubeObject[] = [];
       if (typeof manifest === 'string') {

@@ -81,12 +81,13 @@ export function createProgram(deps: LabDependencies, exit: (code: ExitCode) => v
 
   program
     .command('rerun')
-    .description("recreates a scenario's s3 ls pod, to see a toggle's effect without redeploying")
+    .description("recreates a scenario's s3 ls pod, from the cloud assembly if it is gone, to run it once more")
     .addArgument(new Argument('<scenario>').choices(SCENARIO_IDS))
+    .addOption(assembly())
     .addOption(json())
-    .action(async (id: ScenarioId, options: { json?: boolean }) => {
+    .action(async (id: ScenarioId, options: { assembly: string; json?: boolean }) => {
       const { runRerun } = await import('./rerun');
-      exit(await runRerun({ scenario: id }, { kube: kube(), out: output(options), clock }));
+      exit(await runRerun({ scenario: id, assembly: options.assembly }, { kube: kube(), out: output(options), clock }));
     });
 
   program

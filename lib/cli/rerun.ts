@@ -1,5 +1,6 @@
 import { V1Pod } from '@kubernetes/client-node';
-import { ScenarioId, scenario as scenarioById } from '../scenarios';
+import { Scenario, ScenarioId, scenario as scenarioById } from '../scenarios';
+import { LabAssembly } from './assembly';
 import { Clock } from './clock';
 import { ExitCode, LabError } from './errors';
 import { LabKube } from './kube';
@@ -7,6 +8,8 @@ import { Output } from './output';
 
 export interface RerunOptions {
   readonly scenario: ScenarioId;
+  /** The cloud assembly to take the pod from when it no longer exists. */
+  readonly assembly: string;
   /**
    * How long to wait for the old pod to go, in seconds.
    * @default 120
@@ -48,10 +51,10 @@ export async function runRerun(options: RerunOptions, deps: { kube: LabKube; out
   const { namespace, s3LsPod: name } = scenario;
   const pod = await kube.readPod(namespace, name);
   if (!pod) {
-    throw new LabError(
-      `Pod ${namespace}/${name} does not exist, so there is nothing to rerun. Deploy ${scenario.stackName} first (\`npx cdk deploy ${scenario.stackName}\`).`,
-      ExitCode.CHECK_FAILED,
-    );
+    // A replaced node takes bare pods with it, and nothing creates them again: take it from the assembly.
+    const created = await kube.createPod(namespace, podFromAssembly(options.assembly, scenario));
+    out.say(`${namespace}/${name} did not exist: created it from the cloud assembly.`);
+    return recreated(scenario, created.metadata?.uid, out);
   }
   const progress = out.progress(`Deleting ${namespace}/${name}`);
   await kube.deletePod(namespace, name);
@@ -69,7 +72,29 @@ export async function runRerun(options: RerunOptions, deps: { kube: LabKube; out
   }
   const created = await kube.createPod(namespace, recreatable(pod));
   progress.succeed(`Recreated ${namespace}/${name}.`);
-  out.result({ scenario: scenario.id, namespace, pod: name, recreated: true, uid: created.metadata?.uid });
+  return recreated(scenario, created.metadata?.uid, out);
+}
+
+function recreated(scenario: Scenario, uid: string | undefined, out: Output): ExitCode {
+  out.result({ scenario: scenario.id, namespace: scenario.namespace, pod: scenario.s3LsPod, recreated: true, uid });
   out.say(`It runs \`aws s3 ls\` once more. See the outcome with \`npm run lab -- verify ${scenario.id}\`.`);
   return ExitCode.OK;
+}
+
+/** The `s3 ls` pod as the scenario's stack creates it, from the synthesized template. */
+function podFromAssembly(dir: string, scenario: Scenario): V1Pod {
+  const { namespace, s3LsPod: name, stackName } = scenario;
+  const stack = LabAssembly.read(dir).stack(stackName);
+  const pod = stack
+    ?.manifests()
+    .flatMap((m) => m.objects)
+    .find((o) => o.kind === 'Pod' && o.metadata?.name === name && o.metadata?.namespace === namespace);
+  if (!pod) {
+    throw new LabError(
+      `Pod ${namespace}/${name} does not exist, and ${stack ? `${stackName} in ${dir} does not create it` : `${dir} has no ${stackName}`}. ` +
+        `Synthesize with the options you deployed with (\`npx cdk synth --quiet\`), or deploy ${stackName} (\`npx cdk deploy ${stackName}\`).`,
+      ExitCode.CHECK_FAILED,
+    );
+  }
+  return pod as V1Pod;
 }

@@ -38,30 +38,14 @@ describe('IdentityChart', () => {
     });
   });
 
-  test('requests a legacy token Secret for the default service account, with no token in it', () => {
-    const chart = new IdentityChart(Testing.app(), 'test', { namespace: 'node-role', legacyTokenSecret: 'legacy-default-token' });
-    const secret = Testing.synth(chart).find((o) => o.kind === 'Secret');
-    expect(secret).toEqual({
-      apiVersion: 'v1',
-      kind: 'Secret',
-      type: 'kubernetes.io/service-account-token',
-      metadata: {
-        name: 'legacy-default-token',
-        namespace: 'node-role',
-        annotations: { 'kubernetes.io/service-account.name': 'default' },
-      },
-    });
-  });
-
   test('every object it renders is valid against the Kubernetes schema', () => {
     const chart = new IdentityChart(Testing.app(), 'test', {
       namespace: 'irsa',
       serviceAccount: 'eks-iam-test',
       serviceAccountAnnotations: { [IRSA_ROLE_ANNOTATION]: 'arn:aws:iam::123456789012:role/example' },
-      legacyTokenSecret: 'legacy-default-token',
     });
     const objects = Testing.synth(chart);
-    expect(objects.map((o) => o.kind)).toEqual(['Namespace', 'ServiceAccount', 'Secret']);
+    expect(objects.map((o) => o.kind)).toEqual(['Namespace', 'ServiceAccount']);
     for (const object of objects) expect(() => validateKubeObject(object)).not.toThrow();
   });
 });

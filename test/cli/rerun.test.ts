@@ -1,11 +1,16 @@
 import { ExitCode } from '../../lib/cli/errors';
 import { recreatable, runRerun } from '../../lib/cli/rerun';
 import { ScenarioId } from '../../lib/scenarios';
+import { removeStack, synthLab, copyAssembly } from './support/assembly';
 import { FakeCluster, podObject } from './support/fake-cluster';
 import { CapturedTerminal, fakeClock } from './support/output';
 
 describe('lab rerun', () => {
   let cluster: FakeCluster;
+  let assembly: string;
+  beforeAll(async () => {
+    assembly = await synthLab();
+  });
   beforeEach(async () => {
     cluster = await new FakeCluster().start();
   });
@@ -20,7 +25,7 @@ describe('lab rerun', () => {
 
     // WHEN
     const code = await runRerun(
-      { scenario: ScenarioId.NODE_ROLE, pollSeconds: 1 },
+      { scenario: ScenarioId.NODE_ROLE, assembly, pollSeconds: 1 },
       { kube: cluster.client(), out: terminal.output(), clock },
     );
 
@@ -55,10 +60,37 @@ describe('lab rerun', () => {
     expect(copy.metadata).not.toHaveProperty('managedFields');
   });
 
-  test('fails when the pod does not exist', async () => {
+  test('GIVEN the pod is gone, as after a node replacement, WHEN rerun THEN it is created from the cloud assembly', async () => {
+    // GIVEN no pod eks-iam-test3
+    const terminal = new CapturedTerminal();
+    // WHEN
+    const code = await runRerun(
+      { scenario: ScenarioId.IRSA, assembly },
+      { kube: cluster.client(), out: terminal.output(), clock: fakeClock() },
+    );
+    // THEN the pod the IRSA stack creates, as synthesized, and nothing was deleted
+    expect(code).toBe(ExitCode.OK);
+    expect(cluster.requests.filter((r) => r.startsWith('DELETE'))).toEqual([]);
+    const [created] = cluster.created;
+    expect(created.metadata).toEqual({ name: 'eks-iam-test3', namespace: 'irsa' });
+    expect(created.spec.serviceAccountName).toBe('eks-iam-test');
+    expect(created.spec.restartPolicy).toBe('Never');
+    expect(created.spec.containers[0].args).toEqual(['s3', 'ls']);
+    expect(terminal.text).toContain('from the cloud assembly');
+  });
+
+  test('fails when the pod is gone and the assembly lacks its stack, saying what to do', async () => {
+    // GIVEN
+    const partial = copyAssembly(assembly);
+    removeStack(partial, 'eks-oidc-demo-irsa');
+    // WHEN / THEN
     await expect(
-      runRerun({ scenario: ScenarioId.IRSA }, { kube: cluster.client(), out: new CapturedTerminal().output(), clock: fakeClock() }),
-    ).rejects.toThrow(/Pod irsa\/eks-iam-test3 does not exist.*cdk deploy eks-oidc-demo-irsa/);
+      runRerun(
+        { scenario: ScenarioId.IRSA, assembly: partial },
+        { kube: cluster.client(), out: new CapturedTerminal().output(), clock: fakeClock() },
+      ),
+    ).rejects.toThrow(/Pod irsa\/eks-iam-test3 does not exist, and .* has no eks-oidc-demo-irsa\. Synthesize .*npx cdk synth --quiet/);
+    expect(cluster.created).toEqual([]);
   });
 
   test('fails when the old pod never goes away', async () => {
@@ -68,7 +100,7 @@ describe('lab rerun', () => {
     });
     await expect(
       runRerun(
-        { scenario: ScenarioId.IRSA, timeoutSeconds: 4, pollSeconds: 2 },
+        { scenario: ScenarioId.IRSA, assembly, timeoutSeconds: 4, pollSeconds: 2 },
         { kube: cluster.client(), out: new CapturedTerminal().output(), clock: fakeClock() },
       ),
     ).rejects.toThrow(/was not gone after 4s/);

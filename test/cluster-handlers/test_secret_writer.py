@@ -12,7 +12,9 @@ import types
 import unittest
 from unittest import mock
 
-HANDLER = pathlib.Path(__file__).resolve().parents[3] / 'lib' / 'secret-writer' / 'handler' / 'index.py'
+HANDLERS = pathlib.Path(__file__).resolve().parents[2] / 'lib' / 'cluster-handlers'
+sys.path.insert(0, str(HANDLERS))
+import kube  # noqa: E402 - the handlers import it by this name, as Lambda does
 
 SOURCE_ARN = 'arn:aws:secretsmanager:us-east-2:111111111111:secret:static-keys-AbCdEf'
 # Dummy values shaped like a real key pair, so a leak would be easy to spot.
@@ -43,7 +45,7 @@ def load_handler(secrets_manager):
     fake_boto3 = types.ModuleType('boto3')
     fake_boto3.client = lambda service: secrets_manager if service == 'secretsmanager' else None
     with mock.patch.dict(sys.modules, {'boto3': fake_boto3}):
-        spec = importlib.util.spec_from_file_location('secret_writer_handler', HANDLER)
+        spec = importlib.util.spec_from_file_location('secret_writer_handler', HANDLERS / 'secret_writer.py')
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
     return module
@@ -76,9 +78,9 @@ class HandlerTest(unittest.TestCase):
         self.commands = FakeCommands()
         self.sleeps = []
         for patcher in (
-            mock.patch.object(self.handler.subprocess, 'run', side_effect=lambda *a, **k: self.commands(*a, **k)),
-            mock.patch.object(self.handler.time, 'sleep', side_effect=self.sleeps.append),
-            mock.patch.object(self.handler.os, 'chmod'),
+            mock.patch.object(kube.subprocess, 'run', side_effect=lambda *a, **k: self.commands(*a, **k)),
+            mock.patch.object(kube.time, 'sleep', side_effect=self.sleeps.append),
+            mock.patch.object(kube.os, 'chmod'),
         ):
             patcher.start()
             self.addCleanup(patcher.stop)
@@ -166,7 +168,7 @@ class HandlerTest(unittest.TestCase):
         # THEN
         self.assertIsNone(error)
         self.assertEqual(len(self.commands.kubectl_calls()), 2)
-        self.assertEqual(self.sleeps, [self.handler.RETRY_DELAY_SECONDS])
+        self.assertEqual(self.sleeps, [kube.RETRY_DELAY_SECONDS])
         self.assertEqual(result['PhysicalResourceId'], 'secret-injected/aws-static-keys')
 
     # --- failures ---
@@ -174,13 +176,13 @@ class HandlerTest(unittest.TestCase):
     def test_fails_after_the_last_attempt(self):
         # GIVEN
         unauthorized = ('kubectl', 1, b'', b'error: You must be logged in to the server (Unauthorized)')
-        self.commands.script = [('aws', 0, b'', b'')] + [unauthorized] * self.handler.ATTEMPTS
+        self.commands.script = [('aws', 0, b'', b'')] + [unauthorized] * kube.ATTEMPTS
         # WHEN
         _, _, error = self.invoke('Create')
         # THEN
-        self.assertIsInstance(error, self.handler.CommandFailed)
+        self.assertIsInstance(error, kube.CommandFailed)
         self.assertIn('Unauthorized', str(error))
-        self.assertEqual(len(self.commands.kubectl_calls()), self.handler.ATTEMPTS)
+        self.assertEqual(len(self.commands.kubectl_calls()), kube.ATTEMPTS)
 
     def test_fails_at_once_on_a_lasting_error(self):
         # GIVEN
@@ -201,7 +203,7 @@ class HandlerTest(unittest.TestCase):
         self.assertIsNotNone(error)
         self.assert_no_secret(str(error))
         self.assert_no_secret(log)
-        self.assertIn(self.handler.REDACTED, str(error))
+        self.assertIn(kube.REDACTED, str(error))
 
     def test_fails_when_the_source_is_not_a_json_object_without_echoing_it(self):
         # GIVEN
@@ -271,7 +273,7 @@ class HandlerTest(unittest.TestCase):
         # WHEN
         _, _, error = self.invoke('Create')
         # THEN
-        self.assertIsInstance(error, self.handler.CommandFailed)
+        self.assertIsInstance(error, kube.CommandFailed)
         self.assertIn('ResourceNotFoundException', str(error))
 
 

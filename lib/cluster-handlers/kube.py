@@ -1,0 +1,76 @@
+"""What the lab's cluster handlers share: logging in to EKS and running kubectl.
+
+kubectl authenticates through the AWS CLI (`update-kubeconfig` sets up `aws eks get-token`),
+as the CDK's own kubectl handler does. Command output is redacted before anyone sees it.
+"""
+
+import base64
+import os
+import subprocess
+import time
+
+# The Lambda layers unpack kubectl to /opt/kubectl and the AWS CLI to /opt/awscli.
+os.environ['PATH'] = '/opt/kubectl:/opt/awscli:' + os.environ.get('PATH', '')
+# kubectl keeps its discovery cache under $HOME; /tmp is the only writable place in Lambda.
+os.environ.setdefault('HOME', '/tmp')
+
+KUBECONFIG = os.environ.get('LAB_KUBECONFIG', '/tmp/kubeconfig')
+
+# A new access entry can take a few seconds before the API server honours it.
+ATTEMPTS = 6
+RETRY_DELAY_SECONDS = 10
+TRANSIENT_ERRORS = ('Unauthorized', 'Forbidden', 'forbidden', 'i/o timeout', 'TLS handshake timeout', 'connection refused')
+
+REDACTED = '[REDACTED]'
+
+
+class CommandFailed(Exception):
+    """A command failed; its message is already redacted."""
+
+
+def login(cluster_name, missing_ok=False):
+    """Writes a kubeconfig that authenticates as this function's role. False if the cluster is gone and missing_ok."""
+    try:
+        run(['aws', 'eks', 'update-kubeconfig', '--name', cluster_name, '--kubeconfig', KUBECONFIG])
+    except CommandFailed as failure:
+        if missing_ok and 'ResourceNotFoundException' in str(failure):
+            return False
+        raise
+    os.chmod(KUBECONFIG, 0o600)
+    return True
+
+
+def kubectl(args, stdin=None, secrets=(), quiet=False):
+    """Runs kubectl and returns its stdout, retrying while a fresh access entry is still propagating."""
+    for attempt in range(1, ATTEMPTS + 1):
+        try:
+            return run(['kubectl', '--kubeconfig', KUBECONFIG, *args], stdin=stdin, secrets=secrets, quiet=quiet)
+        except CommandFailed as failure:
+            if attempt == ATTEMPTS or not any(marker in str(failure) for marker in TRANSIENT_ERRORS):
+                raise
+            print(f'Attempt {attempt} of {ATTEMPTS} failed, retrying in {RETRY_DELAY_SECONDS}s: {failure}')
+            time.sleep(RETRY_DELAY_SECONDS)
+    raise AssertionError('unreachable')
+
+
+def run(cmd, stdin=None, secrets=(), quiet=False):
+    """Runs a command whose arguments hold no secret and returns its redacted stdout."""
+    print(f'Running: {" ".join(cmd)}')
+    result = subprocess.run(cmd, input=stdin, capture_output=True, check=False)
+    stdout = redact(result.stdout.decode(errors='replace'), secrets).strip()
+    if result.returncode != 0:
+        stderr = redact(result.stderr.decode(errors='replace'), secrets).strip()
+        raise CommandFailed(f'`{" ".join(cmd)}` exited with {result.returncode}: {stderr or stdout}')
+    if stdout and not quiet:
+        print(stdout)
+    return stdout
+
+
+def redact(text, secrets):
+    """Replaces each secret, raw or base64-encoded as in a Secret's data, with a marker."""
+    for secret in secrets:
+        if not secret:
+            continue
+        for form in (secret, base64.b64encode(secret.encode()).decode()):
+            text = text.replace(form, REDACTED)
+    return text

@@ -1,0 +1,99 @@
+import { Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { ImdsMode } from '../lib/lab-config';
+import { LAB_PODS_RESOURCE_TYPE } from '../lib/lab-names';
+import { LabPodsProperty } from '../lib/lab-pods';
+import { KUBERNETES_RESOURCE_TYPE } from '../lib/cli/assembly';
+import { SynthesizedLab, appliedManifests, buildTestLab } from './util';
+
+/** Every `Custom::LabPods` of every scenario stack, by `stack/logicalId`. */
+function labPods(lab: SynthesizedLab): Record<string, { [key: string]: any }> {
+  return Object.fromEntries(
+    lab.stacks.scenarios.flatMap((stack: Stack) =>
+      Object.entries(Template.fromStack(stack).findResources(LAB_PODS_RESOURCE_TYPE)).map(([id, r]) => [`${stack.stackName}/${id}`, r]),
+    ),
+  );
+}
+
+describe('the pods of every scenario', () => {
+  let lab: SynthesizedLab;
+  beforeAll(async () => {
+    lab = await buildTestLab();
+  });
+
+  test('are created by Custom::LabPods, never applied through the kubectl provider, which would not run them again', () => {
+    for (const stack of lab.stacks.scenarios) {
+      const template = Template.fromStack(stack);
+      const json = template.toJSON();
+      for (const manifest of appliedManifests(template)) {
+        const type = json.Resources[manifest.logicalId].Type;
+        const kinds = manifest.objects.map((o) => o.kind);
+        if (kinds.includes('Pod'))
+          expect({ stack: stack.stackName, type, kinds: [...new Set(kinds)] }).toEqual({
+            stack: stack.stackName,
+            type: LAB_PODS_RESOURCE_TYPE,
+            kinds: ['Pod'],
+          });
+        else expect(type).toBe(KUBERNETES_RESOURCE_TYPE);
+      }
+    }
+    expect(Object.keys(labPods(lab))).toHaveLength(5);
+  });
+
+  test('each stack has one pods function, whose access entry reaches only its own namespaces', () => {
+    for (const stack of lab.stacks.scenarios) {
+      const template = Template.fromStack(stack);
+      const namespaces = Object.values(template.findResources(LAB_PODS_RESOURCE_TYPE)).map((r) => r.Properties[LabPodsProperty.NAMESPACE]);
+      template.resourcePropertiesCountIs('AWS::Lambda::Function', { Handler: 'lab_pods.on_event' }, 1);
+      const [fn] = Object.values(template.findResources('AWS::Lambda::Function', { Properties: { Handler: 'lab_pods.on_event' } }));
+      const [entry] = Object.values(template.findResources('AWS::EKS::AccessEntry', { Properties: { PrincipalArn: fn.Properties.Role } }));
+      expect(entry.Properties.AccessPolicies).toEqual([
+        expect.objectContaining({ AccessScope: { Type: 'namespace', Namespaces: namespaces } }),
+      ]);
+      // Longer than the longest wait inside: the association's two minutes, then two of deletion.
+      expect(fn.Properties.Timeout).toBeGreaterThanOrEqual(2 * 120 + 60);
+    }
+  });
+
+  test('wait for the webhook only where a credential mode depends on it', () => {
+    const waits = Object.fromEntries(
+      Object.entries(labPods(lab)).map(([id, r]) => [
+        id.split('/')[0] + ':' + r.Properties[LabPodsProperty.NAMESPACE],
+        r.Properties[LabPodsProperty.WAIT_FOR_INJECTION]?.EnvVar,
+      ]),
+    );
+    expect(waits).toEqual({
+      'eks-oidc-demo-node-role:node-role': undefined,
+      'eks-oidc-demo-node-role:bystander': undefined,
+      'eks-oidc-demo-secret-injected:secret-injected': undefined,
+      'eks-oidc-demo-irsa:irsa': 'AWS_ROLE_ARN',
+      'eks-oidc-demo-pod-identity:pod-identity': 'AWS_CONTAINER_CREDENTIALS_FULL_URI',
+    });
+  });
+});
+
+describe('flipping a toggle runs every scenario pod again', () => {
+  let before: Record<string, { [key: string]: any }>;
+  beforeAll(async () => {
+    before = labPods(await buildTestLab());
+  });
+
+  test.each([
+    [{ imds: ImdsMode.LOCKED }, { imds: 'locked', nodeRoleS3Access: 'false' }],
+    [{ nodeRoleS3Access: true }, { imds: 'open', nodeRoleS3Access: 'true' }],
+  ])(
+    'GIVEN %p WHEN deployed THEN every Custom::LabPods changes, so CloudFormation updates it and the pods are created anew',
+    async (toggle, runWith) => {
+      // WHEN
+      const after = labPods(await buildTestLab(toggle));
+      // THEN the same resources, each with a changed property: an Update, not a replacement
+      expect(Object.keys(after)).toEqual(Object.keys(before));
+      for (const [id, resource] of Object.entries(after)) {
+        expect({ id, runWith: resource.Properties[LabPodsProperty.RUN_WITH] }).toEqual({ id, runWith });
+        expect(resource.Properties[LabPodsProperty.RUN_WITH]).not.toEqual(before[id].Properties[LabPodsProperty.RUN_WITH]);
+        // The pods themselves keep their names from the post and restartPolicy: Never.
+        expect(resource.Properties[LabPodsProperty.MANIFEST]).toEqual(before[id].Properties[LabPodsProperty.MANIFEST]);
+      }
+    },
+  );
+});
