@@ -14,6 +14,8 @@ export enum LabPodsProperty {
   MANIFEST = 'Manifest',
   /** The settings the pods run under; when one changes, CloudFormation updates the resource and the pods run again. */
   RUN_WITH = 'RunWith',
+  /** The pods that run once and end: created one at a time, each awaited. */
+  RUN_ONCE = 'RunOnce',
   WAIT_FOR_INJECTION = 'WaitForInjection',
 }
 
@@ -80,6 +82,12 @@ export interface LabPodsProps {
   /** The pods, as Kubernetes objects. */
   readonly pods: Record<string, unknown>[];
   /**
+   * The names of the pods that run once and end, like `aws s3 ls`. They are created one at a
+   * time after the others, each once the previous one has finished, so a scenario holds at most
+   * one of the node's pod slots for them.
+   */
+  readonly runOnce: string[];
+  /**
    * The settings the pods must run under. When one changes, the pods are deleted and created
    * again, so each `restartPolicy: Never` pod runs under the new setting.
    */
@@ -117,6 +125,7 @@ export class LabPods extends Construct {
         [LabPodsProperty.NAMESPACE]: props.namespace,
         [LabPodsProperty.MANIFEST]: Stack.of(this).toJsonString(props.pods),
         [LabPodsProperty.RUN_WITH]: props.runWith,
+        [LabPodsProperty.RUN_ONCE]: props.runOnce,
         ...(waitFor && {
           [LabPodsProperty.WAIT_FOR_INJECTION]: {
             ServiceAccount: waitFor.serviceAccount,
@@ -131,6 +140,7 @@ export class LabPods extends Construct {
     });
     // Created only once the function may reach the cluster; deleted while it still may.
     this.resource.node.addDependency(provider.accessEntry);
+    provider.runAfterEarlierPods(this.resource);
   }
 }
 
@@ -144,6 +154,7 @@ class LabPodsProvider extends Construct {
   readonly serviceToken: string;
   readonly accessEntry: eks.AccessEntry;
   private readonly namespaces: string[] = [];
+  private lastPods?: CustomResource;
 
   private constructor(scope: Construct, id: string, cluster: eks.ICluster) {
     super(scope, id);
@@ -160,5 +171,11 @@ class LabPodsProvider extends Construct {
 
   allowNamespace(namespace: string): void {
     if (!this.namespaces.includes(namespace)) this.namespaces.push(namespace);
+  }
+
+  /** One stack's pod resources run one after another, so their run-once pods never overlap. */
+  runAfterEarlierPods(pods: CustomResource): void {
+    if (this.lastPods) pods.node.addDependency(this.lastPods);
+    this.lastPods = pods;
   }
 }

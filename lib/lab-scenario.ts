@@ -94,6 +94,7 @@ export class LabScenario extends Construct {
       cluster: props.cluster,
       namespace: scenario.namespace,
       pods: workloadChart.toJson(),
+      runOnce: [scenario.s3LsPod],
       runWith: { imds: props.toggles.imds, nodeRoleS3Access: String(props.toggles.nodeRoleS3Access) },
       waitFor: props.waitFor,
     });

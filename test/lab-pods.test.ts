@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { ImdsMode } from '../lib/lab-config';
@@ -96,4 +98,32 @@ describe('flipping a toggle runs every scenario pod again', () => {
       }
     },
   );
+});
+
+/** A timeout of the pods handler, as its source sets it. */
+function handlerSeconds(constant: string): number {
+  const source = readFileSync(join(__dirname, '..', 'lib', 'cluster-handlers', 'lab_pods.py'), 'utf8');
+  const match = new RegExp(`^${constant} = (\\d+)$`, 'm').exec(source);
+  if (!match) throw new Error(`${constant} is not set in lab_pods.py`);
+  return Number(match[1]);
+}
+
+describe('every pod resource ends within Lambda’s 15 minutes', () => {
+  test('its bounded waits add up to less than the function timeout', async () => {
+    const lab = await buildTestLab();
+    for (const stack of lab.stacks.scenarios) {
+      const template = Template.fromStack(stack);
+      const [fn] = Object.values(template.findResources('AWS::Lambda::Function', { Properties: { Handler: 'lab_pods.on_event' } }));
+      for (const pods of Object.values(template.findResources(LAB_PODS_RESOURCE_TYPE))) {
+        const gate = Number(pods.Properties[LabPodsProperty.WAIT_FOR_INJECTION]?.TimeoutSeconds ?? 0);
+        // the wait for the webhook, the deletion, then each run-once pod in turn
+        const worst =
+          gate +
+          handlerSeconds('DELETE_TIMEOUT_SECONDS') +
+          handlerSeconds('FINISH_TIMEOUT_SECONDS') * pods.Properties[LabPodsProperty.RUN_ONCE].length;
+        expect(worst).toBeLessThan(fn.Properties.Timeout);
+      }
+      expect(fn.Properties.Timeout).toBe(900);
+    }
+  });
 });

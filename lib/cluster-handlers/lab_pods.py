@@ -7,6 +7,9 @@ runs under the settings just deployed.
 
 Before creating them it can wait until the EKS pod-identity webhook really injects credentials:
 the webhook mutates a pod only when it is created, and what it injects is eventually consistent.
+
+Pods that run once are created one at a time, each after the previous one has finished, so a
+scenario never holds more than one of the node's few pod slots for them.
 """
 
 import json
@@ -20,6 +23,9 @@ POLL_SECONDS = 5
 # A sleeping container ignores SIGTERM; one second is all the grace it needs to go.
 DELETE_GRACE_SECONDS = 1
 DELETE_TIMEOUT_SECONDS = 120
+# How long a pod that runs once may take to finish, image pull included.
+FINISH_TIMEOUT_SECONDS = 120
+FINISHED_PHASES = ('Succeeded', 'Failed')
 
 
 class InjectionTimeout(Exception):
@@ -49,7 +55,12 @@ def on_event(event, _context):
     # Pods the previous version listed go too, so a renamed or removed pod leaves nothing behind.
     old = json.loads(event.get('OldResourceProperties', {}).get('Manifest', '[]'))
     delete_pods(namespace, sorted(set(pod_names(pods)) | set(pod_names(old))))
-    create_pods(pods)
+    run_once = set(props.get('RunOnce', []))
+    create_pods([pod for pod in pods if pod['metadata']['name'] not in run_once])
+    for pod in pods:
+        if pod['metadata']['name'] in run_once:
+            create_pods([pod])
+            wait_until_finished(namespace, pod['metadata']['name'])
     return {'PhysicalResourceId': physical_id}
 
 
@@ -117,7 +128,40 @@ def delete_pods(namespace, names):
         time.sleep(POLL_SECONDS)
 
 
+def wait_until_finished(namespace, name):
+    """Waits until a pod that runs once has ended, either way: its outcome is the lesson."""
+    deadline = time.monotonic() + FINISH_TIMEOUT_SECONDS
+    while True:
+        pod = json.loads(kubectl(['get', 'pod', name, '--namespace', namespace, '--output=json'], quiet=True))
+        phase = pod.get('status', {}).get('phase')
+        if phase in FINISHED_PHASES:
+            print(f'{namespace}/{name} ended {phase}.')
+            return
+        if time.monotonic() + POLL_SECONDS > deadline:
+            raise CommandFailed(
+                f'{namespace}/{name} has not finished after {FINISH_TIMEOUT_SECONDS}s: {why_not_finished(pod)}. '
+                f'Check `kubectl -n {namespace} describe pod {name}`, then deploy again.'
+            )
+        time.sleep(POLL_SECONDS)
+
+
+def why_not_finished(pod):
+    """What keeps a pod from running, in the words the API server uses."""
+    status = pod.get('status', {})
+    reasons = [f'phase {status.get("phase", "unknown")}']
+    for condition in status.get('conditions') or []:
+        if condition.get('status') == 'False' and condition.get('message'):
+            reasons.append(f'{condition.get("reason", condition.get("type"))}: {condition["message"]}')
+    for container in status.get('containerStatuses') or []:
+        waiting = container.get('state', {}).get('waiting')
+        if waiting:
+            reasons.append(f'container {container.get("name")} waiting: {waiting.get("reason")} {waiting.get("message", "")}'.strip())
+    return '; '.join(reasons)
+
+
 def create_pods(pods):
+    if not pods:
+        return
     pod_list = {'apiVersion': 'v1', 'kind': 'List', 'items': pods}
     try:
         kubectl(['create', '--validate=false', '--filename', '-'], stdin=json.dumps(pod_list).encode())

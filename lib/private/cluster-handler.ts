@@ -68,8 +68,8 @@ export function addClusterHandler(scope: Construct, props: ClusterHandlerProps):
     // kubectl 1.35, the cluster's Kubernetes version.
     layers: [new KubectlV35Layer(scope, 'KubectlLayer'), new AwsCliLayer(scope, 'AwsCliLayer')],
     memorySize: 512,
-    // The longest wait inside is a pod deletion or an association taking effect: two minutes each.
-    timeout: Duration.minutes(10),
+    // Lambda's longest: the waits inside are bounded (two minutes each) to end well within it.
+    timeout: Duration.minutes(15),
     role,
     logGroup,
   });

@@ -4,6 +4,8 @@ import { AddressInfo } from 'node:net';
 /** A pod as the fake API server stores it. */
 export interface StoredPod {
   object: Record<string, any>;
+  /** GETs before the kubelet reports how the pod ended. */
+  readsUntilFinished?: number;
   /** GETs that still find the pod after DELETE, as a terminating pod. */
   terminatingReads?: number;
   deleted?: boolean;
@@ -17,7 +19,7 @@ export interface StoredPod {
  */
 export class FakeApiServer {
   readonly pods = new Map<string, StoredPod>();
-  /** Every request, as `METHOD path?query`. */
+  /** Every request, as `METHOD path?query`, and `GONE namespace/name` when a deleted pod is first found gone. */
   readonly requests: string[] = [];
   /** Pods created for real, in order. */
   readonly created: Record<string, any>[] = [];
@@ -27,6 +29,10 @@ export class FakeApiServer {
   admit: (pod: Record<string, any>) => Record<string, any> = (pod) => pod;
   /** How many GETs a deleted pod survives. */
   terminatingReads = 1;
+  /** The kubelet: the phase a pod ends in, or undefined for one that never ends. */
+  finish: (pod: Record<string, any>) => string | undefined = () => 'Succeeded';
+  /** How many GETs a created pod stays Pending. */
+  readsUntilFinished = 2;
   url = '';
   private server?: Server;
   private uid = 0;
@@ -115,14 +121,17 @@ export class FakeApiServer {
       if (this.pods.has(key)) return status(409, 'AlreadyExists', `pods "${pod.metadata.name}" already exists`, pod.metadata.name);
       this.created.push(admitted);
       const stored = this.stored(admitted);
-      this.pods.set(key, { object: stored });
+      this.pods.set(key, { object: stored, readsUntilFinished: this.readsUntilFinished });
       return reply(201, stored);
     }
 
     const key = `${namespace}/${name}`;
     const pod = this.pods.get(key);
     if (!pod || (pod.deleted && (pod.terminatingReads ?? 0) <= 0)) {
-      if (pod) this.pods.delete(key);
+      if (pod) {
+        this.pods.delete(key);
+        this.requests.push(`GONE ${key}`);
+      }
       return status(404, 'NotFound', `pods "${name}" not found`, name);
     }
     if (req.method === 'DELETE') {
@@ -132,6 +141,10 @@ export class FakeApiServer {
     }
     if (req.method === 'GET') {
       if (pod.deleted) pod.terminatingReads = (pod.terminatingReads ?? 0) - 1;
+      else if (pod.readsUntilFinished !== undefined && --pod.readsUntilFinished <= 0) {
+        const phase = this.finish(pod.object);
+        if (phase) pod.object.status = { phase };
+      }
       return reply(200, pod.object);
     }
     return status(405, 'MethodNotAllowed', `${req.method} is not served here`);

@@ -31,6 +31,7 @@ function event(
     ClusterName: options.cluster ?? 'eks-oidc-demo',
     Namespace: NAMESPACE,
     Manifest: JSON.stringify(pods),
+    RunOnce: ['eks-iam-test7'],
     ...(options.wait === false
       ? {}
       : {
@@ -91,7 +92,7 @@ describe('the lab pods handler, with the kubectl of its Lambda layer against a f
     const lastDryRun = api.requests.map((r) => r.includes('dryRun=All')).lastIndexOf(true);
     const firstCreate = api.requests.findIndex((r) => r.startsWith('POST') && !r.includes('dryRun'));
     expect(firstCreate).toBeGreaterThan(lastDryRun);
-    expect(api.created.map((p) => p.metadata.name)).toEqual(['eks-iam-test7', 'eks-iam-test8']);
+    expect(api.created.map((p) => p.metadata.name)).toEqual(['eks-iam-test8', 'eks-iam-test7']);
     expect(api.created.every((p) => p.spec.containers[0].env.some((e: any) => e.name === FULL_URI))).toBe(true);
   });
 
@@ -115,7 +116,7 @@ describe('the lab pods handler, with the kubectl of its Lambda layer against a f
     // THEN
     expect(error).toBeUndefined();
     expect(api.dryRuns).toEqual([]);
-    expect(api.created.map((p) => p.metadata.name)).toEqual(['eks-iam-test7', 'eks-iam-test8']);
+    expect(api.created.map((p) => p.metadata.name)).toEqual(['eks-iam-test8', 'eks-iam-test7']);
   });
 
   test('an update deletes the pods, waits until they are gone, and creates them anew', async () => {
@@ -132,9 +133,10 @@ describe('the lab pods handler, with the kubectl of its Lambda layer against a f
       `DELETE /api/v1/namespaces/${NAMESPACE}/pods/eks-iam-test7`,
       `DELETE /api/v1/namespaces/${NAMESPACE}/pods/eks-iam-test8`,
     ]);
-    const lastRead = api.requests.map((r) => r.startsWith('GET /api/v1/namespaces/')).lastIndexOf(true);
+    const gone = PODS.map((p) => api.requests.indexOf(`GONE ${NAMESPACE}/${p.metadata.name}`));
     const firstCreate = api.requests.findIndex((r) => r.startsWith('POST'));
-    expect(firstCreate).toBeGreaterThan(lastRead);
+    expect(Math.min(...gone)).toBeGreaterThan(-1);
+    expect(firstCreate).toBeGreaterThan(Math.max(...gone));
     const after = PODS.map((p) => api.pods.get(`${NAMESPACE}/${p.metadata.name}`)!.object.metadata.uid);
     expect(after.every((uid, i) => uid !== before[i])).toBe(true);
   });
@@ -171,6 +173,46 @@ describe('the lab pods handler, with the kubectl of its Lambda layer against a f
     // THEN
     expect(error).toContain(`pod/eks-iam-test7 in namespace ${NAMESPACE} still terminating after 1s`);
     expect(api.created).toEqual([]);
+  });
+
+  test('creates the pods that run once one at a time, each after the previous one ended, either way', async () => {
+    // GIVEN two s3 ls pods, the first of which fails as the lesson wants
+    const pods = [pod('eks-iam-test7'), pod('eks-iam-test8'), pod('eks-iam-test9')];
+    api.finish = (p) => (p.metadata.name === 'eks-iam-test7' ? 'Failed' : 'Succeeded');
+    const create = { ...event('Create', { pods, wait: false }) } as any;
+    create.ResourceProperties.RunOnce = ['eks-iam-test7', 'eks-iam-test9'];
+    // WHEN
+    const { error, log } = await runHandler(tools, api.url, 'lab_pods', create, FAST);
+    // THEN the sleeper first, then each run-once pod once the one before it has ended
+    expect(error).toBeUndefined();
+    expect(api.created.map((p) => p.metadata.name)).toEqual(['eks-iam-test8', 'eks-iam-test7', 'eks-iam-test9']);
+    const posts = api.requests.flatMap((r, i) => (r.startsWith('POST') ? [i] : []));
+    const test7Reads = api.requests.flatMap((r, i) => (r === `GET /api/v1/namespaces/${NAMESPACE}/pods/eks-iam-test7` ? [i] : []));
+    expect(test7Reads.length).toBeGreaterThanOrEqual(2);
+    expect(posts[2]).toBeGreaterThan(Math.max(...test7Reads));
+    expect(log).toContain(`${NAMESPACE}/eks-iam-test7 ended Failed.`);
+    expect(log).toContain(`${NAMESPACE}/eks-iam-test9 ended Succeeded.`);
+  });
+
+  test('fails when a pod that runs once never ends, saying what holds it', async () => {
+    // GIVEN the image cannot be pulled
+    api.finish = (p) => {
+      p.status = {
+        phase: 'Pending',
+        containerStatuses: [{ name: 'aws-cli', state: { waiting: { reason: 'ImagePullBackOff', message: 'Back-off pulling image' } } }],
+      };
+      return undefined;
+    };
+    // WHEN
+    const { error } = await runHandler(tools, api.url, 'lab_pods', event('Create', { wait: false }), {
+      ...FAST,
+      FINISH_TIMEOUT_SECONDS: 1,
+    });
+    // THEN
+    expect(error).toContain(
+      `${NAMESPACE}/eks-iam-test7 has not finished after 1s: phase Pending; container aws-cli waiting: ImagePullBackOff Back-off pulling image`,
+    );
+    expect(error).toContain(`kubectl -n ${NAMESPACE} describe pod eks-iam-test7`);
   });
 
   test('a delete removes the pods', async () => {
