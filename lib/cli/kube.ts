@@ -39,6 +39,11 @@ export interface LabKubeOptions {
    * @default 15000
    */
   readonly requestTimeoutMs?: number;
+  /**
+   * How long a command run in a pod may take, once its channel is open.
+   * @default 60000
+   */
+  readonly execTimeoutMs?: number;
 }
 
 /**
@@ -106,6 +111,7 @@ function mergeKubeconfigs(paths: readonly string[]): KubeConfig {
 export class LabKube {
   private readonly core: CoreV1Api;
   private readonly timeoutMs: number;
+  private readonly execTimeoutMs: number;
 
   constructor(
     readonly kubeConfig: KubeConfig,
@@ -113,6 +119,7 @@ export class LabKube {
   ) {
     this.core = kubeConfig.makeApiClient(CoreV1Api);
     this.timeoutMs = options.requestTimeoutMs ?? 15000;
+    this.execTimeoutMs = options.execTimeoutMs ?? 60000;
   }
 
   /** The cluster's API server URL. */
@@ -150,7 +157,7 @@ export class LabKube {
   }
 
   /** Runs a command in a container, like `kubectl exec`, and collects what it prints. */
-  async exec(namespace: string, pod: string, container: string, command: string[], timeoutMs = 60000): Promise<ExecResult> {
+  async exec(namespace: string, pod: string, container: string, command: string[], timeoutMs = this.execTimeoutMs): Promise<ExecResult> {
     const stdout: Buffer[] = [];
     const stderr: Buffer[] = [];
     let status: V1Status | undefined;
@@ -246,6 +253,14 @@ export class LabKube {
       );
     }
     const message = firstLine(err);
+    // ws reports a refused upgrade as "Unexpected server response: <status>".
+    const refused = /Unexpected server response: (\d{3})/.exec(message)?.[1];
+    if (refused) {
+      return new LabError(
+        `The cluster refused the exec channel (${what}): HTTP ${refused}. ${refused === '403' ? 'Use an identity that may create pods/exec' : 'Check that `kubectl exec` works'}, then retry.`,
+        ExitCode.CHECK_FAILED,
+      );
+    }
     return new LabError(`Kubernetes call failed (${what}): ${message}`);
   }
 }
