@@ -84,6 +84,11 @@ export const DEFAULT_AWS_TIMEOUTS: Required<AwsTimeouts> = { connectionTimeoutMs
 
 export interface ConnectAwsOptions extends AwsTimeouts {
   /**
+   * Where every client sends its requests.
+   * @default - each service's own endpoint for the lab's region
+   */
+  readonly endpoint?: string;
+  /**
    * Looks for credentials.
    * @default - the SDK's default chain: env, SSO, shared files, process, web identity, container
    */
@@ -211,7 +216,16 @@ const REJECTED_CREDENTIALS = new Set([
 
 /** Turns an AWS service or network error into a one-line LabError, or returns undefined if it is neither. */
 export function describeAwsError(err: unknown): LabError | undefined {
-  const error = err as { name?: string; code?: string; $metadata?: unknown; message?: string };
+  const error = err as { name?: string; code?: string; $metadata?: { httpStatusCode?: number }; message?: string };
+  if (error?.name === 'TimeoutError') {
+    return new LabError(`AWS did not answer in time (${firstLine(err)}). Check your network or proxy, then retry.`);
+  }
+  // The SDK wraps a failed connection as "AWS SDK error wrapper for Error: connect ECONNREFUSED …".
+  const code = error?.code ?? (err as { cause?: { code?: string } })?.cause?.code ?? error?.message;
+  const network = typeof code === 'string' ? NETWORK_ERROR.exec(code)?.[0] : undefined;
+  if (network && error?.$metadata?.httpStatusCode === undefined) {
+    return new LabError(`Cannot reach AWS (${network}). Check your network or proxy, then retry.`);
+  }
   if (error?.$metadata !== undefined && error.name) {
     if (REJECTED_CREDENTIALS.has(error.name)) {
       return new LabError(
@@ -230,15 +244,10 @@ export function describeAwsError(err: unknown): LabError | undefined {
     }
     return new LabError(`AWS answered ${error.name}: ${firstLine(err)}`);
   }
-  if (error?.name === 'TimeoutError') {
-    return new LabError(`AWS did not answer in time (${firstLine(err)}). Check your network or proxy, then retry.`);
-  }
-  const code = error?.code ?? (err as { cause?: { code?: string } })?.cause?.code;
-  if (typeof code === 'string' && /^(ENOTFOUND|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EAI_AGAIN|ENETUNREACH|EHOSTUNREACH)$/.test(code)) {
-    return new LabError(`Cannot reach AWS (${code}). Check your network or proxy, then retry.`);
-  }
   return undefined;
 }
+
+const NETWORK_ERROR = /\b(ENOTFOUND|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EAI_AGAIN|ENETUNREACH|EHOSTUNREACH)\b/;
 
 function attemptsOf(err: unknown): number | string {
   return (err as { $metadata?: { attempts?: number } }).$metadata?.attempts ?? '?';
