@@ -43,6 +43,8 @@ export class FakeCluster {
   readonly serviceAccounts = new Map<string, Record<string, unknown>>();
   /** Every request, as `METHOD path`. */
   readonly requests: string[] = [];
+  /** Replaces the issuer's discovery answer, e.g. a 503 or a document without jwks_uri. */
+  discovery?: { status: number; body: unknown };
   /** Bodies of pods created through POST. */
   readonly created: Record<string, any>[] = [];
   private server?: Server;
@@ -155,6 +157,7 @@ export class FakeCluster {
       });
 
     if (url.pathname === '/.well-known/openid-configuration') {
+      if (this.discovery) return reply(this.discovery.status, this.discovery.body);
       return reply(200, {
         issuer: this.url,
         jwks_uri: `${this.url}/openid/v1/jwks`,
