@@ -1,6 +1,6 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { TOGGLES_METADATA_KEY } from '../lib/lab-names';
-import { buildTestLab, kubeObject, manifestApplying } from './util';
+import { buildTestLab, kubeObject, kubeObjects, manifestApplying } from './util';
 
 const NODE_ROLE_STACK = 'eks-oidc-demo-node-role';
 
@@ -33,7 +33,7 @@ describe('node-role scenario', () => {
   });
 
   test('namespace node-role holds an explicitly requested legacy token for the default service account', () => {
-    expect(kubeObject(template, 'Namespace', 'node-role')).toBeDefined();
+    expect(kubeObjects(template).filter((o) => o.kind === 'Namespace' && o.metadata.name === 'node-role')).toHaveLength(1);
     const token = kubeObject(template, 'Secret', 'legacy-default-token');
     expect(token).toMatchObject({
       type: 'kubernetes.io/service-account-token',

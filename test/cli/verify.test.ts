@@ -201,7 +201,7 @@ describe('lab verify', () => {
     );
 
     expect(code).toBe(ExitCode.CHECK_FAILED);
-    expect(terminal.text).toMatch(/✗ irsa: .*\n    caller: expected web-identity-role, saw node-role/);
+    expect(terminal.text).toMatch(/✗ irsa: .*\n {4}caller: expected web-identity-role, saw node-role/);
   });
 
   test('fails when the exec never finishes, after its timeout, and says so', async () => {
