@@ -40,6 +40,12 @@ export interface ExpectedOutcome {
   /** The phase the `s3 ls` pod ends in. */
   readonly phase: PodPhase;
   /**
+   * The AWS CLI's exit code: 0 on success, 253 when it found no credentials,
+   * 254 when the service answered with an error.
+   * @see https://docs.aws.amazon.com/cli/latest/userguide/cli-usage-returncodes.html
+   */
+  readonly exitCode: number;
+  /**
    * A line the `s3 ls` pod's log must contain.
    * @default - any log: a successful `s3 ls` prints one line per bucket, or nothing
    */
@@ -125,6 +131,9 @@ export function scenario(id: ScenarioId): Scenario {
   return found;
 }
 
+/** The AWS CLI's return codes the lab's pods end with. */
+const AWS_CLI_EXIT = { OK: 0, NO_CREDENTIALS: 253, SERVICE_ERROR: 254 } as const;
+
 const ACCESS_DENIED = 'An error occurred (AccessDenied) when calling the ListBuckets operation';
 const NO_CREDENTIALS = 'Unable to locate credentials';
 
@@ -136,6 +145,7 @@ export function expectedOutcome(id: ScenarioId, toggles: LabToggles): ExpectedOu
       if (toggles.imds === ImdsMode.LOCKED) {
         return {
           phase: PodPhase.FAILED,
+          exitCode: AWS_CLI_EXIT.NO_CREDENTIALS,
           logSignature: NO_CREDENTIALS,
           caller: CallerKind.NONE,
           why: 'IMDS hop limit 1 drops the reply before it reaches the pod, so the SDK finds no credentials.',
@@ -144,12 +154,14 @@ export function expectedOutcome(id: ScenarioId, toggles: LabToggles): ExpectedOu
       if (toggles.nodeRoleS3Access) {
         return {
           phase: PodPhase.SUCCEEDED,
+          exitCode: AWS_CLI_EXIT.OK,
           caller: CallerKind.NODE_ROLE,
           why: 'The node role may list buckets now, and so may every pod on the node: least privilege is gone.',
         };
       }
       return {
         phase: PodPhase.FAILED,
+        exitCode: AWS_CLI_EXIT.SERVICE_ERROR,
         logSignature: ACCESS_DENIED,
         caller: CallerKind.NODE_ROLE,
         why: 'The SDK found nothing in the pod, fell back to IMDS and used the node role, which may not list buckets.',
@@ -157,18 +169,21 @@ export function expectedOutcome(id: ScenarioId, toggles: LabToggles): ExpectedOu
     case ScenarioId.SECRET_INJECTED:
       return {
         phase: PodPhase.SUCCEEDED,
+        exitCode: AWS_CLI_EXIT.OK,
         caller: CallerKind.IAM_USER,
         why: 'Static keys in the environment come first in the SDK chain; they work, but never expire.',
       };
     case ScenarioId.IRSA:
       return {
         phase: PodPhase.SUCCEEDED,
+        exitCode: AWS_CLI_EXIT.OK,
         caller: CallerKind.WEB_IDENTITY_ROLE,
         why: "The webhook injected a projected token and role ARN; STS trusts the cluster's OIDC issuer.",
       };
     case ScenarioId.POD_IDENTITY:
       return {
         phase: PodPhase.SUCCEEDED,
+        exitCode: AWS_CLI_EXIT.OK,
         caller: CallerKind.POD_IDENTITY_ROLE,
         why: 'The node agent traded the pod token for role credentials through the association.',
       };

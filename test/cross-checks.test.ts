@@ -53,7 +53,7 @@ describe('CloudFormation and Kubernetes agree', () => {
         o.metadata.name === association.Properties.ServiceAccount &&
         o.metadata.namespace === association.Properties.Namespace,
     );
-    expect(sa).toBeDefined();
+    expect(sa?.metadata).toMatchObject({ name: 'eks-iam-test', namespace: 'pod-identity' });
     const role = logicalIdsOf(podIdentity, 'AWS::IAM::Role')[0];
     expect(association.Properties.RoleArn).toEqual({ 'Fn::GetAtt': [role, 'Arn'] });
     for (const pod of objects.filter((o) => o.kind === 'Pod')) {

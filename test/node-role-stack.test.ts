@@ -2,7 +2,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { DEFAULT_AWS_CLI_IMAGE } from '../lib/lab-config';
 import { LAB_PODS_RESOURCE_TYPE, TOGGLES_METADATA_KEY } from '../lib/lab-names';
 import { LabPodsProperty } from '../lib/lab-pods';
-import { buildTestLab, kubeObject, logicalIdsOf, manifestApplying } from './util';
+import { buildTestLab, kubeObject, kubeObjects, logicalIdsOf, manifestApplying } from './util';
 
 /** The policies the stack attaches to the cluster's node role, which it imports by its export. */
 function nodeRoleGrants(template: Template): string[] {
@@ -42,7 +42,7 @@ describe('node-role scenario', () => {
   });
 
   test('namespace node-role holds an explicitly requested legacy token for the default service account', () => {
-    expect(kubeObject(template, 'Namespace', 'node-role')).toBeDefined();
+    expect(kubeObjects(template).filter((o) => o.kind === 'Namespace' && o.metadata.name === 'node-role')).toHaveLength(1);
     const token = kubeObject(template, 'Secret', 'legacy-default-token');
     expect(token).toMatchObject({
       type: 'kubernetes.io/service-account-token',

@@ -64,11 +64,6 @@ describe('secret-injected stack', () => {
     [[writerId, writer]] = Object.entries(writers);
   });
 
-  test('is stack eks-oidc-demo-secret-injected in us-east-2', () => {
-    expect(stack.stackName).toBe('eks-oidc-demo-secret-injected');
-    expect(stack.region).toBe('us-east-2');
-  });
-
   describe('the IAM user and its key', () => {
     test('the user may only s3:ListAllMyBuckets, on *', () => {
       // THEN

@@ -2,7 +2,19 @@ import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { Writable } from 'node:stream';
-import { ApiException, CoreV1Api, Exec, KubeConfig, V1Pod, V1Secret, V1ServiceAccount, V1Status } from '@kubernetes/client-node';
+import {
+  ApiException,
+  Cluster,
+  Context,
+  CoreV1Api,
+  Exec,
+  KubeConfig,
+  User,
+  V1Pod,
+  V1Secret,
+  V1ServiceAccount,
+  V1Status,
+} from '@kubernetes/client-node';
 import { LAB_CLUSTER } from '../cluster-contract';
 import { ExitCode, LabError, firstLine } from './errors';
 import { withTimeout } from './private/timeout';
@@ -27,6 +39,11 @@ export interface LabKubeOptions {
    * @default 15000
    */
   readonly requestTimeoutMs?: number;
+  /**
+   * How long a command run in a pod may take, once its channel is open.
+   * @default 60000
+   */
+  readonly execTimeoutMs?: number;
 }
 
 /**
@@ -35,21 +52,19 @@ export interface LabKubeOptions {
  */
 export function loadLabKubeConfig(env: NodeJS.ProcessEnv): KubeConfig {
   const paths = env.KUBECONFIG ? env.KUBECONFIG.split(delimiter).filter(Boolean) : [join(env.HOME ?? homedir(), '.kube', 'config')];
-  const path = paths.find((candidate) => existsSync(candidate));
-  if (!path) throw new LabError(`No kubeconfig found (looked at ${paths.join(', ')}). Run \`${UPDATE_KUBECONFIG}\`, then retry.`);
-  const kubeConfig = new KubeConfig();
-  try {
-    kubeConfig.loadFromFile(path);
-  } catch (err) {
-    throw new LabError(`The kubeconfig ${path} is invalid (${firstLine(err)}). Run \`${UPDATE_KUBECONFIG}\`, then retry.`);
-  }
+  // kubectl skips the files in KUBECONFIG that do not exist.
+  const present = paths.filter((candidate) => existsSync(candidate));
+  if (present.length === 0)
+    throw new LabError(`No kubeconfig found (looked at ${paths.join(', ')}). Run \`${UPDATE_KUBECONFIG}\`, then retry.`);
+  const kubeConfig = mergeKubeconfigs(present);
+  const where = present.join(delimiter);
   const isLab = (name: string | undefined) => name !== undefined && (name === LAB_CLUSTER.name || name.endsWith(`/${LAB_CLUSTER.name}`));
   const contexts = kubeConfig.getContexts();
   const current = contexts.find((context) => context.name === kubeConfig.getCurrentContext());
   const chosen = [current, ...contexts].find((context) => context && (isLab(context.name) || isLab(context.cluster)));
   if (!chosen) {
     throw new LabError(
-      `The kubeconfig ${path} has no context for the ${LAB_CLUSTER.name} cluster${current ? ` (current: ${current.name})` : ''}. Run \`${UPDATE_KUBECONFIG}\`, then retry.`,
+      `The kubeconfig ${where} has no context for the ${LAB_CLUSTER.name} cluster${current ? ` (current: ${current.name})` : ''}. Run \`${UPDATE_KUBECONFIG}\`, then retry.`,
     );
   }
   kubeConfig.setCurrentContext(chosen.name);
@@ -59,10 +74,44 @@ export function loadLabKubeConfig(env: NodeJS.ProcessEnv): KubeConfig {
   return kubeConfig;
 }
 
+/**
+ * Merges the files of KUBECONFIG as kubectl does (client-go tools/clientcmd/loader.go):
+ * the first file to define a cluster, user or context name wins, and the first file
+ * that sets current-context sets it.
+ */
+function mergeKubeconfigs(paths: readonly string[]): KubeConfig {
+  const clusters = new Map<string, Cluster>();
+  const users = new Map<string, User>();
+  const contexts = new Map<string, Context>();
+  let currentContext = '';
+  for (const path of paths) {
+    const file = new KubeConfig();
+    try {
+      // Relative certificate and token paths become absolute against the file's directory.
+      file.loadFromFile(path);
+    } catch (err) {
+      throw new LabError(`The kubeconfig ${path} is invalid (${firstLine(err)}). Run \`${UPDATE_KUBECONFIG}\`, then retry.`);
+    }
+    for (const cluster of file.getClusters()) if (!clusters.has(cluster.name)) clusters.set(cluster.name, cluster);
+    for (const user of file.getUsers()) if (!users.has(user.name)) users.set(user.name, user);
+    for (const context of file.getContexts()) if (!contexts.has(context.name)) contexts.set(context.name, context);
+    currentContext ||= file.getCurrentContext() ?? '';
+  }
+  const merged = new KubeConfig();
+  merged.loadFromOptions({
+    clusters: [...clusters.values()],
+    users: [...users.values()],
+    contexts: [...contexts.values()],
+    currentContext,
+  });
+  return merged;
+}
+
 /** The few Kubernetes calls the lab CLI makes, with errors turned into one-line messages. */
 export class LabKube {
   private readonly core: CoreV1Api;
   private readonly timeoutMs: number;
+  private readonly execTimeoutMs: number;
 
   constructor(
     readonly kubeConfig: KubeConfig,
@@ -70,6 +119,7 @@ export class LabKube {
   ) {
     this.core = kubeConfig.makeApiClient(CoreV1Api);
     this.timeoutMs = options.requestTimeoutMs ?? 15000;
+    this.execTimeoutMs = options.execTimeoutMs ?? 60000;
   }
 
   /** The cluster's API server URL. */
@@ -107,7 +157,7 @@ export class LabKube {
   }
 
   /** Runs a command in a container, like `kubectl exec`, and collects what it prints. */
-  async exec(namespace: string, pod: string, container: string, command: string[], timeoutMs = 60000): Promise<ExecResult> {
+  async exec(namespace: string, pod: string, container: string, command: string[], timeoutMs = this.execTimeoutMs): Promise<ExecResult> {
     const stdout: Buffer[] = [];
     const stderr: Buffer[] = [];
     let status: V1Status | undefined;
@@ -146,7 +196,7 @@ export class LabKube {
   private async call<T>(what: string, request: () => Promise<T>): Promise<T> {
     try {
       return await withTimeout(
-        request(),
+        this.authenticate().then(request),
         this.timeoutMs,
         () =>
           new LabError(
@@ -155,6 +205,23 @@ export class LabKube {
       );
     } catch (err) {
       throw this.describe(err, what);
+    }
+  }
+
+  /**
+   * Runs the kubeconfig's credential command (`aws eks get-token`) on its own, so its
+   * failure is named as such. client-node caches the token it prints until its
+   * expirationTimestamp, so the request that follows reuses it.
+   */
+  private async authenticate(): Promise<void> {
+    try {
+      await this.kubeConfig.applyToHTTPSOptions({});
+    } catch (err) {
+      const exec = this.kubeConfig.getCurrentUser()?.exec as { command?: string; args?: string[] } | undefined;
+      const command = exec?.command ? [exec.command, ...(exec.args ?? [])].join(' ') : 'the credential plugin';
+      throw new LabError(
+        `The kubeconfig's credential command failed (\`${command}\`: ${firstLine(err)}). Refresh your AWS credentials (\`aws sso login\`, \`aws configure\`) or check the role in \`${UPDATE_KUBECONFIG}\`, then retry.`,
+      );
     }
   }
 
@@ -172,6 +239,11 @@ export class LabKube {
       }
       if (code === 403)
         return new LabError(`The cluster forbids this (${what}): ${reason}. Use an identity with cluster-admin access, then retry.`);
+      if (code >= 500)
+        return new LabError(
+          `The Kubernetes API answered ${code} to ${what}: ${reason}. The control plane may be busy; retry in a minute.`,
+          ExitCode.CHECK_FAILED,
+        );
       return new LabError(`The Kubernetes API answered ${code} to ${what}: ${reason}`, ExitCode.CHECK_FAILED);
     }
     const code = (err as { code?: string }).code ?? (err as { cause?: { code?: string } }).cause?.code;
@@ -181,9 +253,12 @@ export class LabKube {
       );
     }
     const message = firstLine(err);
-    if (/get-token|exec|ENOENT|credential/i.test(message)) {
+    // ws reports a refused upgrade as "Unexpected server response: <status>".
+    const refused = /Unexpected server response: (\d{3})/.exec(message)?.[1];
+    if (refused) {
       return new LabError(
-        `The kubeconfig's credential command failed (${message}). Install the AWS CLI and configure credentials, run \`${UPDATE_KUBECONFIG}\`, then retry.`,
+        `The cluster refused the exec channel (${what}): HTTP ${refused}. ${refused === '403' ? 'Use an identity that may create pods/exec' : 'Check that `kubectl exec` works'}, then retry.`,
+        ExitCode.CHECK_FAILED,
       );
     }
     return new LabError(`Kubernetes call failed (${what}): ${message}`);
@@ -209,12 +284,13 @@ function collector(chunks: Buffer[]): Writable {
 function apiMessage(body: unknown): string {
   if (typeof body === 'string') {
     try {
-      return (JSON.parse(body) as { message?: string }).message ?? body;
+      return firstLine((JSON.parse(body) as { message?: string }).message ?? body);
     } catch {
-      return body.split('\n')[0];
+      return body.trim() === '' ? 'no message' : firstLine(body);
     }
   }
-  return (body as { message?: string } | undefined)?.message ?? 'no message';
+  const message = (body as { message?: string } | undefined)?.message;
+  return message ? firstLine(message) : 'no message';
 }
 
 /** Reads the exit code out of the status the exec channel sends last. */

@@ -8,6 +8,7 @@ import {
   paginateListRoles,
   paginateListUsers,
 } from '@aws-sdk/client-iam';
+import { DescribeKeyCommand, KeyManagerType, KeyState, paginateListKeys } from '@aws-sdk/client-kms';
 import { FilterNameStringType, paginateListSecrets } from '@aws-sdk/client-secrets-manager';
 import { LAB_CLUSTER } from '../cluster-contract';
 import { AwsClients } from './aws-clients';
@@ -25,6 +26,7 @@ export enum LeftoverKind {
   NETWORK_INTERFACE = 'network interface',
   SECURITY_GROUP = 'security group',
   SECRET = 'Secrets Manager secret',
+  KMS_KEY = 'KMS key',
   LOG_GROUP = 'CloudWatch log group',
 }
 
@@ -34,6 +36,11 @@ export interface Leftover {
   readonly id: string;
   /** Why it counts as the lab's, and its state. */
   readonly detail: string;
+  /**
+   * It is already on its way out and goes by itself: nothing to do.
+   * @default false
+   */
+  readonly pending?: boolean;
 }
 
 const PREFIX = LAB_CLUSTER.name;
@@ -47,6 +54,7 @@ export async function findLeftovers(aws: AwsClients): Promise<Leftover[]> {
     iamIdentities(aws),
     network(aws),
     secrets(aws),
+    kmsKeys(aws),
     logGroups(aws),
   ]);
   return found.flat();
@@ -171,6 +179,34 @@ async function secrets(aws: AwsClients): Promise<Leftover[]> {
   return [...found].map(([id, detail]) => ({ kind: LeftoverKind.SECRET, id, detail }));
 }
 
+/**
+ * The cluster's Secrets encryption key. EKS Blueprints describes it as "Key for EKS
+ * Cluster '<name>'". CloudFormation schedules it for deletion on destroy; KMS keeps it in
+ * PendingDeletion for the waiting period (7 days here) and deletes it on DeletionDate
+ * (KMS API reference, ScheduleKeyDeletion / KeyMetadata).
+ */
+async function kmsKeys(aws: AwsClients): Promise<Leftover[]> {
+  const out: Leftover[] = [];
+  for await (const page of paginateListKeys({ client: aws.kms }, {})) {
+    for (const { KeyId: keyId } of page.Keys ?? []) {
+      if (!keyId) continue;
+      const { KeyMetadata: key } = await aws.kms.send(new DescribeKeyCommand({ KeyId: keyId }));
+      if (key?.KeyManager !== KeyManagerType.CUSTOMER || !key.Description?.includes(`'${PREFIX}'`)) continue;
+      if (key.KeyState === KeyState.PendingDeletion) {
+        out.push({
+          kind: LeftoverKind.KMS_KEY,
+          id: keyId,
+          detail: `pending deletion, deleted on ${key.DeletionDate?.toISOString() ?? 'an unknown date'}`,
+          pending: true,
+        });
+      } else {
+        out.push({ kind: LeftoverKind.KMS_KEY, id: keyId, detail: `${key.KeyState ?? '?'}: ${key.Description}` });
+      }
+    }
+  }
+  return out;
+}
+
 async function logGroups(aws: AwsClients): Promise<Leftover[]> {
   const out: Leftover[] = [];
   for (const prefix of [`/aws/eks/${PREFIX}/`, `/aws/lambda/${PREFIX}`]) {
@@ -190,19 +226,24 @@ export async function runLeftovers(deps: { aws: AwsClients; out: Output }): Prom
   const progress = out.progress(`Looking for what is left of ${PREFIX} in ${REGION} and IAM`);
   const leftovers = await findLeftovers(aws);
   progress.stop();
-  out.result({ region: REGION, leftovers, ok: leftovers.length === 0 });
-  if (leftovers.length === 0) {
+  const remaining = leftovers.filter((l) => !l.pending);
+  const pending = leftovers.filter((l) => l.pending);
+  out.result({ region: REGION, leftovers: remaining, pending, ok: remaining.length === 0 });
+  if (leftovers.length > 0) {
+    out.table(
+      ['kind', 'id', 'detail'],
+      [...remaining, ...pending].map((l) => [l.kind, l.id, l.detail]),
+    );
+  }
+  for (const item of pending) out.say(`- ${item.kind} ${item.id} is ${item.detail}: it goes by itself, nothing to do.`);
+  if (remaining.length === 0) {
     out.say(
-      `${mark(true)} Nothing of ${PREFIX} is left in ${REGION} (stacks, cluster, OIDC providers, IAM roles and users, VPC, ENIs, security groups, secrets, log groups).`,
+      `${mark(true)} Nothing of ${PREFIX} is left in ${REGION}${pending.length > 0 ? ' but what is pending deletion' : ''} (stacks, cluster, OIDC providers, IAM roles and users, VPC, ENIs, security groups, secrets, KMS keys, log groups).`,
     );
     return ExitCode.OK;
   }
-  out.table(
-    ['kind', 'id', 'detail'],
-    leftovers.map((l) => [l.kind, l.id, l.detail]),
-  );
   out.say(
-    `${mark(false)} ${leftovers.length} thing(s) of ${PREFIX} are still in the account. Run \`npx cdk destroy --all\` again, then delete what remains by hand.`,
+    `${mark(false)} ${remaining.length} thing(s) of ${PREFIX} are still in the account. Run \`npx cdk destroy --all\` again, then delete what remains by hand.`,
   );
   return ExitCode.CHECK_FAILED;
 }

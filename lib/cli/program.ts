@@ -92,15 +92,15 @@ export function createProgram(deps: LabDependencies, exit: (code: ExitCode) => v
 
   program
     .command('trail')
-    .description(`shows the CloudTrail events (${LAB_CLUSTER.region}) that reveal who called S3 and STS`)
+    .description(`shows the CloudTrail events (${LAB_CLUSTER.region} and us-east-1) that reveal who called S3 and STS`)
     .option('--since <duration>', 'how far back to look, e.g. 30m, 2h, 1d', '30m')
-    .option('--wait', 'poll until events arrive (up to 15 minutes)')
+    .option('--wait', 'poll until each deployed scenario has its event (up to 15 minutes)')
     .addOption(json())
     .action(async (options: { since: string; wait?: boolean; json?: boolean }) => {
       const { runTrail, parseDuration } = await import('./trail');
       parseDuration(options.since);
       const aws = await connect();
-      exit(await runTrail({ since: options.since, wait: options.wait }, { cloudTrail: aws.cloudTrail, out: output(options), clock }));
+      exit(await runTrail({ since: options.since, wait: options.wait }, { aws, out: output(options), clock }));
     });
 
   program

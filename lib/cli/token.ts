@@ -118,11 +118,21 @@ export function tokenSources(id?: ScenarioId): TokenSource[] {
   }
 }
 
+/** What a ✓ from `verifyAsSts` proves, and what it leaves to `lab doctor`. */
+export const STS_CHECK_SCOPE =
+  'STS accepts it? ✓ means: the signature matches a key the issuer publishes, and iss, aud, exp and sub are what the IRSA role expects. It does not prove that IAM has an OIDC provider for the issuer, nor that the role in AWS trusts this sub: `npm run lab -- doctor` checks both.';
+
 /**
  * Checks a web identity token as STS does: the issuer's discovery document
- * names its JWKS, whose key must verify the signature, and the audience must be sts.amazonaws.com.
+ * names its JWKS, whose key must verify the signature; the audience must be
+ * sts.amazonaws.com, and the subject the one the role's trust names.
  */
-export async function verifyAsSts(token: string, issuer: string, fetchFn: typeof fetch): Promise<{ ok: boolean; detail: string }> {
+export async function verifyAsSts(
+  token: string,
+  issuer: string,
+  fetchFn: typeof fetch,
+  expectedSub?: string,
+): Promise<{ ok: boolean; detail: string }> {
   const discoveryUrl = `${issuer.replace(/\/$/, '')}/.well-known/openid-configuration`;
   let jwksUri: string;
   try {
@@ -136,8 +146,11 @@ export async function verifyAsSts(token: string, issuer: string, fetchFn: typeof
   }
   try {
     const keys = createRemoteJWKSet(new URL(jwksUri), { timeoutDuration: 10000 });
-    await jwtVerify(token, keys, { issuer, audience: STS_AUDIENCE });
-    return { ok: true, detail: `signature verified with ${jwksUri}; audience ${STS_AUDIENCE}` };
+    await jwtVerify(token, keys, { issuer, audience: STS_AUDIENCE, subject: expectedSub });
+    return {
+      ok: true,
+      detail: `signature verified with ${jwksUri}; audience ${STS_AUDIENCE}${expectedSub ? `; sub ${expectedSub}, as the role's trust requires` : ''}`,
+    };
   } catch (err) {
     return { ok: false, detail: `not accepted: ${firstLine(err)} (keys from ${jwksUri})` };
   }
@@ -185,7 +198,8 @@ async function forSts(
   if (!claims.aud?.includes(STS_AUDIENCE))
     return { ok: false, detail: `no: audience ${claims.aud?.join(', ') ?? 'none'}, not ${STS_AUDIENCE}` };
   if (!claims.iss) return { ok: false, detail: 'no: the token names no issuer' };
-  return verifyAsSts(token, claims.iss, fetchFn);
+  const irsa = scenarioById(ScenarioId.IRSA);
+  return verifyAsSts(token, claims.iss, fetchFn, `system:serviceaccount:${irsa.namespace}:${irsa.serviceAccount}`);
 }
 
 function printTokens(out: Output, reports: TokenReport[]): void {
@@ -203,7 +217,10 @@ function printTokens(out: Output, reports: TokenReport[]): void {
       row('aud', (r) => r.claims!.aud?.join('\n')),
       row('iat', (r) => r.claims!.iat),
       row('exp', (r) => r.claims!.exp ?? 'never'),
-      row('lifetime', (r) => describeLifetime(r.claims!.lifetimeSeconds)),
+      row('lifetime (exp - iat)', (r) => describeLifetime(r.claims!.lifetimeSeconds)),
+      row('warnafter', (r) =>
+        r.claims!.warnAfter ? `${r.claims!.warnAfter}\n${describeLifetime(r.claims!.warnAfterSeconds)}` : undefined,
+      ),
       row('STS accepts it?', (r) => r.forSts && `${mark(r.forSts.ok)} ${r.forSts.ok ? 'yes' : 'no'}`),
     ],
   );
@@ -211,4 +228,11 @@ function printTokens(out: Output, reports: TokenReport[]): void {
     if (report.missing) out.say(`- ${report.kind}: not read, ${report.missing}.`);
     else out.say(`${report.forSts ? mark(report.forSts.ok) : '-'} ${report.kind} (${report.from}): ${report.forSts?.detail ?? ''}`);
   }
+  const extended = reports.find((r) => r.claims?.warnAfterSeconds !== undefined);
+  if (extended) {
+    out.say(
+      `${extended.kind}: the kubelet asked for ${describeLifetime(extended.claims!.warnAfterSeconds)}; the API server extended exp to ${describeLifetime(extended.claims!.lifetimeSeconds)} and marked the hour in kubernetes.io.warnafter. The kubelet still refreshes the file before warnafter; a client that keeps an older token is logged as using a stale token.`,
+    );
+  }
+  if (reports.some((r) => r.kind === TokenKind.IRSA && r.forSts?.ok)) out.say(STS_CHECK_SCOPE);
 }

@@ -1,15 +1,31 @@
-import { CloudTrailClient, LookupAttributeKey, paginateLookupEvents } from '@aws-sdk/client-cloudtrail';
+import { GetTemplateCommand, StackStatus, paginateListStacks } from '@aws-sdk/client-cloudformation';
+import { CloudTrailClient, LookupAttributeKey, LookupEventsCommand } from '@aws-sdk/client-cloudtrail';
 import { LAB_CLUSTER } from '../cluster-contract';
+import { ImdsMode, parseLabConfig } from '../lab-config';
+import { TOGGLES_METADATA_KEY } from '../lab-names';
+import { CallerKind, ScenarioId, scenario as scenarioById } from '../scenarios';
+import { AwsClients, GLOBAL_ENDPOINT_REGION } from './aws-clients';
 import { Clock } from './clock';
 import { ExitCode, LabError } from './errors';
-import { Output } from './output';
+import { Output, mark } from './output';
+import { classifyCallerArn } from './private/caller';
 
 /** The calls that show who a pod really was. */
 export const TRAIL_EVENT_NAMES = ['ListBuckets', 'AssumeRoleWithWebIdentity', 'AssumeRoleForPodIdentity', 'GetCallerIdentity'] as const;
 
+/**
+ * LookupEvents allows two requests per second per account and Region, and throttles
+ * beyond (CloudTrail API reference, LookupEvents). One call per 600 ms stays under it.
+ */
+export const LOOKUP_INTERVAL_MS = 600;
+
+/** How often `--wait` looks again. */
+const POLL_MS = 30_000;
+
 /** One CloudTrail event, as `lab trail` shows it. */
 export interface TrailEvent {
   readonly time: string;
+  readonly region: string;
   readonly eventName: string;
   readonly eventSource?: string;
   /** `AssumedRole`, `IAMUser`, `WebIdentityUser`, … */
@@ -18,9 +34,21 @@ export interface TrailEvent {
   readonly identity?: string;
   /** `2.0` when the credentials came from IMDS on a node: the post's tell-tale of the node role. */
   readonly ec2RoleDelivery?: string;
-  /** The role a web identity or Pod Identity call asked for. */
+  /** The role a web identity or Pod Identity call obtained. */
   readonly roleArn?: string;
   readonly errorCode?: string;
+  /** The scenario whose principal made or obtained the call. */
+  readonly scenario: ScenarioId;
+}
+
+/** The event a deployed scenario leaves, or why it leaves none. */
+export interface TrailExpectation {
+  readonly scenario: ScenarioId;
+  /** What to look for, in words. */
+  readonly event?: string;
+  /** Why no event is expected. */
+  readonly none?: string;
+  readonly found: boolean;
 }
 
 export interface TrailOptions {
@@ -30,7 +58,7 @@ export interface TrailOptions {
    */
   readonly since?: string;
   /**
-   * Poll until events arrive, for at most `waitMinutes`.
+   * Poll until each deployed scenario has its event, for at most `waitMinutes`.
    * @default false
    */
   readonly wait?: boolean;
@@ -41,6 +69,12 @@ export interface TrailOptions {
   readonly waitMinutes?: number;
 }
 
+export interface TrailDeps {
+  readonly aws: Pick<AwsClients, 'cloudTrail' | 'cloudTrailGlobal' | 'cloudFormation'>;
+  readonly out: Output;
+  readonly clock: Clock;
+}
+
 /** `30m` → milliseconds. */
 export function parseDuration(text: string): number {
   const match = /^(\d+)\s*(s|m|h|d)$/.exec(text.trim());
@@ -49,20 +83,57 @@ export function parseDuration(text: string): number {
   return Number(match[1]) * unit;
 }
 
-/** Looks up the lab's telling events in the lab's region since `start`. */
-export async function lookupTrail(cloudTrail: CloudTrailClient, start: Date): Promise<TrailEvent[]> {
+/** Spaces calls to one region's LookupEvents by `LOOKUP_INTERVAL_MS`. */
+class Pacer {
+  private last = Number.NEGATIVE_INFINITY;
+  constructor(private readonly clock: Clock) {}
+
+  async wait(): Promise<void> {
+    const due = this.last + LOOKUP_INTERVAL_MS - this.clock.now();
+    if (due > 0) await this.clock.sleep(due);
+    this.last = this.clock.now();
+  }
+}
+
+/** A CloudTrail client and its pacer, per region searched. */
+interface Region {
+  readonly name: string;
+  readonly client: CloudTrailClient;
+  readonly pacer: Pacer;
+}
+
+/**
+ * Looks up the telling events since `start` in every region searched, paging by hand
+ * so that each page waits its turn, and keeps only those of the lab's own principals.
+ * @returns the lab's events, newest first, and how many others the lookups returned
+ */
+export async function lookupTrail(regions: readonly Region[], start: Date): Promise<{ events: TrailEvent[]; others: number }> {
   const events: TrailEvent[] = [];
-  // LookupEvents takes one attribute per call, so each event name is its own lookup.
-  for (const name of TRAIL_EVENT_NAMES) {
-    const pages = paginateLookupEvents(
-      { client: cloudTrail, pageSize: 50 },
-      { StartTime: start, LookupAttributes: [{ AttributeKey: LookupAttributeKey.EVENT_NAME, AttributeValue: name }] },
-    );
-    for await (const page of pages) {
-      for (const event of page.Events ?? []) events.push(toTrailEvent(event.EventName ?? name, event.EventTime, event.CloudTrailEvent));
+  let others = 0;
+  for (const region of regions) {
+    // LookupEvents takes one attribute per call, so each event name is its own lookup.
+    for (const name of TRAIL_EVENT_NAMES) {
+      let token: string | undefined;
+      do {
+        await region.pacer.wait();
+        const page = await region.client.send(
+          new LookupEventsCommand({
+            StartTime: start,
+            MaxResults: 50,
+            NextToken: token,
+            LookupAttributes: [{ AttributeKey: LookupAttributeKey.EVENT_NAME, AttributeValue: name }],
+          }),
+        );
+        for (const raw of page.Events ?? []) {
+          const event = toTrailEvent(raw.EventName ?? name, raw.EventTime, raw.CloudTrailEvent, region.name);
+          if (event) events.push(event);
+          else others++;
+        }
+        token = page.NextToken;
+      } while (token);
     }
   }
-  return events.sort((a, b) => b.time.localeCompare(a.time));
+  return { events: events.sort((a, b) => b.time.localeCompare(a.time)), others };
 }
 
 interface CloudTrailRecord {
@@ -76,76 +147,204 @@ interface CloudTrailRecord {
     sessionContext?: { ec2RoleDelivery?: string };
   };
   requestParameters?: { roleArn?: string };
+  /** AssumeRoleForPodIdentity returns the role in its response, not its request (EKS Auth API reference). */
+  responseElements?: { assumedRoleUser?: { arn?: string } };
 }
 
-function toTrailEvent(eventName: string, time: Date | undefined, json: string | undefined): TrailEvent {
+function toTrailEvent(eventName: string, time: Date | undefined, json: string | undefined, region: string): TrailEvent | undefined {
   let record: CloudTrailRecord = {};
   try {
     record = json ? (JSON.parse(json) as CloudTrailRecord) : {};
   } catch {
-    // A record CloudTrail could not give whole still has its name and time.
+    // A record CloudTrail could not give whole cannot be told to be the lab's.
+    return undefined;
   }
   const identity = record.userIdentity;
+  const roleArn = record.requestParameters?.roleArn ?? record.responseElements?.assumedRoleUser?.arn;
+  const caller = identity?.arn ?? identity?.userName ?? identity?.principalId;
+  const scenario = scenarioOf(roleArn) ?? scenarioOf(identity?.arn);
+  if (!scenario) return undefined;
   return {
     time: (time ?? new Date(0)).toISOString(),
+    region,
     eventName,
     eventSource: record.eventSource,
     identityType: identity?.type,
-    identity: identity?.arn ?? identity?.userName ?? identity?.principalId,
+    identity: caller,
     ec2RoleDelivery: identity?.sessionContext?.ec2RoleDelivery,
-    roleArn: record.requestParameters?.roleArn,
+    roleArn,
     errorCode: record.errorCode,
+    scenario,
   };
 }
 
-/** `lab trail`: shows who called S3 and STS, as CloudTrail recorded it. */
-export async function runTrail(
-  options: TrailOptions,
-  deps: { cloudTrail: CloudTrailClient; out: Output; clock: Clock },
-): Promise<ExitCode> {
-  const { cloudTrail, out, clock } = deps;
+const SCENARIOS_WITH_OWN_PRINCIPAL = [ScenarioId.SECRET_INJECTED, ScenarioId.IRSA, ScenarioId.POD_IDENTITY] as const;
+
+/**
+ * Which scenario a principal belongs to. CloudFormation names the roles and users it
+ * creates `<stack name>-<logical id>-<suffix>`, so each scenario's own identity starts
+ * with its stack's name; the node role is the cluster stack's, named after the node group.
+ */
+export function scenarioOf(arn: string | undefined): ScenarioId | undefined {
+  if (!arn) return undefined;
+  const name = /:(?:assumed-role|role|user)\/([^/]+)/.exec(arn)?.[1];
+  if (!name) return undefined;
+  const own = SCENARIOS_WITH_OWN_PRINCIPAL.find((id) => name.startsWith(`${scenarioById(id).stackName}-`));
+  if (own) return own;
+  if (name.startsWith(`${LAB_CLUSTER.name}-`) && classifyCallerArn(arn) === CallerKind.NODE_ROLE) return ScenarioId.NODE_ROLE;
+  return undefined;
+}
+
+/** What each deployed scenario leaves in CloudTrail. */
+function expectations(deployed: ReadonlySet<ScenarioId>, imds: ImdsMode | undefined): Omit<TrailExpectation, 'found'>[] {
+  const wanted: Omit<TrailExpectation, 'found'>[] = [];
+  if (deployed.has(ScenarioId.NODE_ROLE)) {
+    wanted.push(
+      imds === ImdsMode.LOCKED
+        ? { scenario: ScenarioId.NODE_ROLE, none: 'imds=locked: the pods found no credentials, so they called nothing' }
+        : { scenario: ScenarioId.NODE_ROLE, event: 'ListBuckets as the node role' },
+    );
+  }
+  if (deployed.has(ScenarioId.SECRET_INJECTED))
+    wanted.push({ scenario: ScenarioId.SECRET_INJECTED, event: "ListBuckets as the lab's IAM user" });
+  if (deployed.has(ScenarioId.IRSA)) wanted.push({ scenario: ScenarioId.IRSA, event: 'AssumeRoleWithWebIdentity for the IRSA role' });
+  if (deployed.has(ScenarioId.POD_IDENTITY))
+    wanted.push({ scenario: ScenarioId.POD_IDENTITY, event: 'AssumeRoleForPodIdentity for the Pod Identity role' });
+  return wanted;
+}
+
+function hasEvent(expectation: Omit<TrailExpectation, 'found'>, events: readonly TrailEvent[]): boolean {
+  const mine = events.filter((e) => e.scenario === expectation.scenario);
+  switch (expectation.scenario) {
+    case ScenarioId.IRSA:
+      return mine.some((e) => e.eventName === 'AssumeRoleWithWebIdentity');
+    case ScenarioId.POD_IDENTITY:
+      return mine.some((e) => e.eventName === 'AssumeRoleForPodIdentity');
+    default:
+      return mine.some((e) => e.eventName === 'ListBuckets');
+  }
+}
+
+const DEPLOYED_STATUSES = new Set<string>([
+  StackStatus.CREATE_COMPLETE,
+  StackStatus.UPDATE_COMPLETE,
+  StackStatus.UPDATE_IN_PROGRESS,
+  StackStatus.UPDATE_COMPLETE_CLEANUP_IN_PROGRESS,
+  StackStatus.UPDATE_ROLLBACK_COMPLETE,
+  StackStatus.IMPORT_COMPLETE,
+]);
+
+/** The scenario stacks CloudFormation has deployed, and the toggles the node-role stack was deployed with. */
+async function deployedLab(aws: TrailDeps['aws']): Promise<{ scenarios: Set<ScenarioId>; imds?: ImdsMode }> {
+  const stacks = new Set<string>();
+  for await (const page of paginateListStacks(
+    { client: aws.cloudFormation },
+    { StackStatusFilter: [...DEPLOYED_STATUSES] as StackStatus[] },
+  )) {
+    for (const summary of page.StackSummaries ?? []) if (summary.StackName) stacks.add(summary.StackName);
+  }
+  const scenarios = new Set([ScenarioId.NODE_ROLE, ...SCENARIOS_WITH_OWN_PRINCIPAL].filter((id) => stacks.has(scenarioById(id).stackName)));
+  let imds: ImdsMode | undefined;
+  if (scenarios.has(ScenarioId.NODE_ROLE)) {
+    // The deployed template records its toggles in its metadata, as the synthesized one does.
+    const { TemplateBody } = await aws.cloudFormation.send(
+      new GetTemplateCommand({ StackName: scenarioById(ScenarioId.NODE_ROLE).stackName }),
+    );
+    try {
+      const recorded = (JSON.parse(TemplateBody ?? '{}') as { Metadata?: Record<string, unknown> }).Metadata?.[TOGGLES_METADATA_KEY];
+      imds = parseLabConfig((key) => (recorded as Record<string, unknown> | undefined)?.[key]).imds;
+    } catch {
+      imds = undefined;
+    }
+  }
+  return { scenarios, imds };
+}
+
+/** `lab trail`: shows who called S3 and STS as CloudTrail recorded it, for the lab's own principals. */
+export async function runTrail(options: TrailOptions, deps: TrailDeps): Promise<ExitCode> {
+  const { aws, out, clock } = deps;
   const sinceMs = parseDuration(options.since ?? '30m');
   const start = new Date(clock.now() - sinceMs);
+  const regions: Region[] = [
+    { name: LAB_CLUSTER.region, client: aws.cloudTrail, pacer: new Pacer(clock) },
+    { name: GLOBAL_ENDPOINT_REGION, client: aws.cloudTrailGlobal, pacer: new Pacer(clock) },
+  ];
+  const lab = await deployedLab(aws);
+  const wanted = expectations(lab.scenarios, lab.imds);
   out.say(
-    `CloudTrail in ${LAB_CLUSTER.region}, since ${start.toISOString()} (${options.since ?? '30m'}): ${TRAIL_EVENT_NAMES.join(', ')}.`,
+    `CloudTrail in ${LAB_CLUSTER.region} (the lab's region) and ${GLOBAL_ENDPOINT_REGION} (where calls to global endpoints such as sts.amazonaws.com and s3.amazonaws.com are logged), since ${start.toISOString()} (${options.since ?? '30m'}): ${TRAIL_EVENT_NAMES.join(', ')} by the lab's own roles and user.`,
   );
   out.say(
     'CloudTrail delivers events about 5 minutes after the call, sometimes up to 15.' +
-      (options.wait ? '' : ' Use --wait to poll until they arrive.'),
+      (options.wait ? '' : ' Use --wait to poll until each deployed scenario has its event.'),
   );
 
   const deadline = clock.now() + (options.waitMinutes ?? 15) * 60_000;
   const progress = out.progress('Looking up events');
-  let events = await lookupTrail(cloudTrail, start);
-  while (options.wait && events.length === 0 && clock.now() < deadline) {
-    progress.update(`No events yet; looking again in 30s (until ${new Date(deadline).toISOString()})`);
-    await clock.sleep(30_000);
-    events = await lookupTrail(cloudTrail, start);
+  let found = await lookupTrail(regions, start);
+  const missing = () => wanted.filter((w) => w.event && !hasEvent(w, found.events));
+  while (options.wait && missing().length > 0 && clock.now() < deadline) {
+    progress.update(
+      `Still waiting for ${missing()
+        .map((w) => w.scenario)
+        .join(', ')}; looking again in ${POLL_MS / 1000}s (until ${new Date(deadline).toISOString()})`,
+    );
+    await clock.sleep(POLL_MS);
+    found = await lookupTrail(regions, start);
   }
   progress.stop();
 
-  out.result({ region: LAB_CLUSTER.region, since: start.toISOString(), events, ok: events.length > 0 });
-  if (events.length === 0) {
-    out.say(
-      `No events since ${start.toISOString()}${options.wait ? ` after waiting ${options.waitMinutes ?? 15} min` : ''}. Run the scenarios (\`npm run lab -- verify\`), then try \`npm run lab -- trail --wait\`.`,
+  const results: TrailExpectation[] = wanted.map((w) => ({ ...w, found: w.none !== undefined || hasEvent(w, found.events) }));
+  const ok = lab.scenarios.size > 0 && results.every((r) => r.found);
+  out.result({
+    regions: regions.map((r) => r.name),
+    since: start.toISOString(),
+    deployed: [...lab.scenarios],
+    expectations: results,
+    events: found.events,
+    otherEvents: found.others,
+    ok,
+  });
+  if (found.events.length > 0) {
+    out.table(
+      ['time (UTC)', 'region', 'event', 'identity type', 'identity', 'error'],
+      found.events.map((e) => [
+        e.time.replace('T', ' ').replace(/\.\d+Z$/, ''),
+        e.region,
+        e.eventName,
+        e.identityType ?? '-',
+        describeIdentity(e),
+        e.errorCode ?? '',
+      ]),
     );
-    return ExitCode.CHECK_FAILED;
   }
-  out.table(
-    ['time (UTC)', 'event', 'identity type', 'identity', 'error'],
-    events.map((e) => [
-      e.time.replace('T', ' ').replace(/\.\d+Z$/, ''),
-      e.eventName,
-      e.identityType ?? '-',
-      [
-        e.identity ?? '-',
-        e.ec2RoleDelivery ? `ec2RoleDelivery ${e.ec2RoleDelivery} (IMDS on a node)` : undefined,
-        e.roleArn ? `-> ${e.roleArn}` : undefined,
-      ]
-        .filter(Boolean)
-        .join('\n'),
-      e.errorCode ?? '',
-    ]),
-  );
-  return ExitCode.OK;
+  if (found.others > 0)
+    out.say(
+      `${found.others} other event(s) of these names were not the lab's principals (deploys, the console, other tools) and are not shown.`,
+    );
+  if (lab.scenarios.size === 0)
+    out.say(`${mark(false)} No scenario stack of ${LAB_CLUSTER.name} is deployed in ${LAB_CLUSTER.region}. Run \`npx cdk deploy --all\`.`);
+  for (const result of results) {
+    if (result.none) out.say(`- ${result.scenario}: no event expected (${result.none}).`);
+    else
+      out.say(`${mark(result.found)} ${result.scenario}: ${result.event}${result.found ? '' : ` not found since ${start.toISOString()}`}.`);
+  }
+  if (!ok && lab.scenarios.size > 0) {
+    out.say(
+      `Run the scenarios (\`npm run lab -- verify\`), then \`npm run lab -- trail --wait\`${options.wait ? ` (waited ${options.waitMinutes ?? 15} min)` : ''}.`,
+    );
+  }
+  return ok ? ExitCode.OK : ExitCode.CHECK_FAILED;
+}
+
+function describeIdentity(e: TrailEvent): string {
+  const lines = [e.identity ?? '-'];
+  if (e.eventName === 'AssumeRoleForPodIdentity') {
+    // The agent on the node makes this call with the node role; the pod gets the role in the response.
+    lines.push('(the eks-pod-identity-agent, as the node role)');
+  } else if (e.ec2RoleDelivery) {
+    lines.push(`ec2RoleDelivery ${e.ec2RoleDelivery} (IMDS on a node)`);
+  }
+  if (e.roleArn) lines.push(`-> ${e.roleArn}`);
+  return lines.join('\n');
 }

@@ -1,5 +1,14 @@
 import { V1Pod } from '@kubernetes/client-node';
-import { ExpectedOutcome, LabToggles, SCENARIOS, Scenario, ScenarioId, expectedOutcome, scenario as scenarioById } from '../scenarios';
+import {
+  CallerKind,
+  ExpectedOutcome,
+  LabToggles,
+  SCENARIOS,
+  Scenario,
+  ScenarioId,
+  expectedOutcome,
+  scenario as scenarioById,
+} from '../scenarios';
 import { LabAssembly } from './assembly';
 import { Clock } from './clock';
 import { ExitCode, LabError, firstLine } from './errors';
@@ -40,6 +49,11 @@ export interface ObservedOutcome {
   readonly exitCode?: number;
   /** The last lines of the `s3 ls` pod's log. */
   readonly logTail: string[];
+  /**
+   * Why the log could not be read.
+   * @default - it was read
+   */
+  readonly logError?: string;
   /** The sleep pod's phase. */
   readonly sleepPodPhase?: string;
   /** The identity seen from the sleep pod. */
@@ -52,7 +66,10 @@ export interface ScenarioVerdict {
   readonly deployed: boolean;
   readonly expected: ExpectedOutcome;
   readonly observed?: ObservedOutcome;
-  readonly checks: { readonly phase: boolean; readonly log: boolean; readonly caller?: boolean };
+  /** Each comparison; `caller` is absent for a scenario without a sleep pod. */
+  readonly checks: { readonly phase: boolean; readonly exitCode: boolean; readonly log: boolean; readonly caller?: boolean };
+  /** One sentence per failed check, naming what was expected and what was seen. */
+  readonly reasons: string[];
   readonly ok: boolean;
 }
 
@@ -88,7 +105,10 @@ export async function runVerify(options: VerifyOptions, deps: { kube: LabKube; o
       scenario: scenario.id,
       deployed: false,
       expected: expectedOutcome(scenario.id, toggles),
-      checks: { phase: false, log: false },
+      checks: { phase: false, exitCode: false, log: false },
+      reasons: [
+        `not deployed: no pod ${scenario.namespace}/${scenario.s3LsPod}${explicit ? `; deploy ${scenario.stackName} or leave ${scenario.id} out` : ''}`,
+      ],
       ok: !explicit,
     });
   }
@@ -151,12 +171,15 @@ async function observe(scenario: Scenario, toggles: LabToggles, pods: ScenarioPo
   const phase = phaseOf(pods.s3Ls);
   const exitCode = pods.s3Ls?.status?.containerStatuses?.[0]?.state?.terminated?.exitCode;
   let logTail: string[] = [];
+  let logError: string | undefined;
   if (phase !== 'Pending' && phase !== 'Missing') {
     try {
       logTail = (await kube.podLog(scenario.namespace, scenario.s3LsPod, LOG_LINES)).split('\n').filter((line) => line.trim() !== '');
     } catch (err) {
-      logTail = [`(no log: ${firstLine(err)})`];
+      logError = firstLine(err);
     }
+  } else {
+    logError = `the pod is ${phase}`;
   }
   let caller: ObservedCaller | undefined;
   const sleepPodPhase = scenario.sleepPod ? phaseOf(pods.sleep) : undefined;
@@ -172,14 +195,60 @@ async function observe(scenario: Scenario, toggles: LabToggles, pods: ScenarioPo
       caller = { detail: `sleep pod ${scenario.sleepPod} is ${sleepPodPhase}` };
     }
   }
-  const checks = {
-    phase: phase === expected.phase,
-    log: expected.logSignature === undefined || logTail.some((line) => line.includes(expected.logSignature!)),
-    // The bystander has no sleep pod: only its s3 ls pod is compared.
-    caller: scenario.sleepPod ? caller?.kind === expected.caller : undefined,
-  };
-  const ok = checks.phase && checks.log && checks.caller !== false;
-  return { scenario: scenario.id, deployed: true, expected, observed: { phase, exitCode, logTail, sleepPodPhase, caller }, checks, ok };
+  const observed: ObservedOutcome = { phase, exitCode, logTail, logError, sleepPodPhase, caller };
+  const { checks, reasons } = compare(scenario, expected, observed);
+  const ok = checks.phase && checks.exitCode && checks.log && checks.caller !== false;
+  return { scenario: scenario.id, deployed: true, expected, observed, checks, reasons, ok };
+}
+
+/** Compares one observation with the table, one check at a time, each with its own reason. */
+export function compare(
+  scenario: Scenario,
+  expected: ExpectedOutcome,
+  observed: ObservedOutcome,
+): { checks: ScenarioVerdict['checks']; reasons: string[] } {
+  const reasons: string[] = [];
+  const phase = observed.phase === expected.phase;
+  if (!phase) reasons.push(`phase: expected ${expected.phase}, saw ${observed.phase}`);
+  const exitCode = observed.exitCode === expected.exitCode;
+  if (!exitCode) reasons.push(`exit code: expected ${expected.exitCode}, saw ${observed.exitCode ?? 'none'}`);
+  let log: boolean;
+  if (observed.logError !== undefined) {
+    log = false;
+    reasons.push(`log: could not be read (${observed.logError})`);
+  } else if (expected.logSignature !== undefined) {
+    log = observed.logTail.some((line) => line.includes(expected.logSignature!));
+    if (!log) reasons.push(`log: expected a line with "${expected.logSignature}", saw ${lastLineOf(observed)}`);
+  } else {
+    log = true;
+  }
+  // The bystander has no sleep pod: only its s3 ls pod is compared.
+  let caller: boolean | undefined;
+  if (scenario.sleepPod) {
+    caller = observed.caller?.kind === expected.caller;
+    if (!caller) {
+      const seen = observed.caller?.kind
+        ? `${observed.caller.kind} (${observed.caller.arn ?? observed.caller.detail ?? 'no ARN'})`
+        : (observed.caller?.detail ?? 'nothing');
+      reasons.push(`caller: expected ${expected.caller}, saw ${seen}${callerHint(scenario, observed.caller?.kind)}`);
+    }
+  }
+  return { checks: { phase, exitCode, log, caller }, reasons };
+}
+
+/** What a wrong caller usually means, for the two mistakes users meet most. */
+function callerHint(scenario: Scenario, seen: CallerKind | undefined): string {
+  if (seen !== CallerKind.NODE_ROLE) return '';
+  if (scenario.id === ScenarioId.IRSA)
+    return ': the webhook never mutated the pod (created before its annotated service account), so the SDK fell back to IMDS';
+  if (scenario.id === ScenarioId.POD_IDENTITY)
+    return ': the pod got no container credentials (created before its association took effect), so the SDK fell back to IMDS';
+  return '';
+}
+
+function lastLineOf(observed: ObservedOutcome): string {
+  const last = observed.logTail[observed.logTail.length - 1];
+  return last === undefined ? 'an empty log' : `"${short(last, 80)}"`;
 }
 
 function printVerdicts(out: Output, toggles: LabToggles, verdicts: ScenarioVerdict[]): void {
@@ -211,6 +280,7 @@ function printVerdicts(out: Output, toggles: LabToggles, verdicts: ScenarioVerdi
   for (const v of verdicts) {
     if (!v.deployed) out.say(`${v.ok ? '-' : mark(false)} ${v.scenario}: not deployed.`);
     else out.say(`${mark(v.ok)} ${v.scenario}: ${v.expected.why}`);
+    if (v.deployed || !v.ok) for (const reason of v.reasons) out.say(`    ${reason}`);
   }
   if (verdicts.some((v) => v.deployed && !v.ok)) {
     out.say(
@@ -225,7 +295,11 @@ function short(text: string, width = 48): string {
 }
 
 function describeExpected(expected: ExpectedOutcome): string {
-  return [expected.phase, expected.logSignature ? `log: ${short(expected.logSignature)}` : undefined, `caller: ${expected.caller}`]
+  return [
+    `${expected.phase} (exit ${expected.exitCode})`,
+    expected.logSignature ? `log: ${short(expected.logSignature)}` : undefined,
+    `caller: ${expected.caller}`,
+  ]
     .filter(Boolean)
     .join('\n');
 }
@@ -238,7 +312,7 @@ function describeObserved(verdict: ScenarioVerdict): string {
     observed.caller === undefined ? 'caller: (no sleep pod)' : `caller: ${observed.caller.kind ?? observed.caller.detail ?? 'unknown'}`;
   return [
     `${observed.phase}${observed.exitCode !== undefined ? ` (exit ${observed.exitCode})` : ''}`,
-    lastLine ? `log: ${short(lastLine)}` : 'log: (empty)',
+    observed.logError ? `log: (unreadable)` : lastLine ? `log: ${short(lastLine)}` : 'log: (empty)',
     caller,
   ].join('\n');
 }

@@ -1,5 +1,11 @@
 import { DescribeInstancesCommand } from '@aws-sdk/client-ec2';
-import { DescribeAddonCommand, DescribeClusterCommand } from '@aws-sdk/client-eks';
+import { DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import {
+  DescribeAddonCommand,
+  DescribeClusterCommand,
+  DescribePodIdentityAssociationCommand,
+  ListPodIdentityAssociationsCommand,
+} from '@aws-sdk/client-eks';
 import { GetOpenIDConnectProviderCommand, ListOpenIDConnectProvidersCommand } from '@aws-sdk/client-iam';
 import { runDoctor } from '../../lib/cli/doctor';
 import { ExitCode } from '../../lib/cli/errors';
@@ -39,10 +45,27 @@ function healthyLab(cluster: FakeCluster) {
     .resolves({ addon: { addonName: 'eks-pod-identity-agent', status: 'ACTIVE', addonVersion: 'v1.3.10-eksbuild.2' } });
   aws.mocks.iam.on(ListOpenIDConnectProvidersCommand).resolves({ OpenIDConnectProviderList: [{ Arn: PROVIDER_ARN }] });
   aws.mocks.iam.on(GetOpenIDConnectProviderCommand).resolves({ Url: ISSUER.replace('https://', ''), ClientIDList: ['sts.amazonaws.com'] });
-  aws.mocks.ec2.on(DescribeInstancesCommand).resolves({
-    Reservations: [
-      { Instances: [{ InstanceId: 'i-0a1b2c3d4e5f67890', MetadataOptions: { HttpTokens: 'required', HttpPutResponseHopLimit: 2 } }] },
-    ],
+  // The node is on the second page of DescribeInstances.
+  aws.mocks.ec2
+    .on(DescribeInstancesCommand)
+    .resolvesOnce({ Reservations: [], NextToken: 'p2' })
+    .resolves({
+      Reservations: [
+        { Instances: [{ InstanceId: 'i-0a1b2c3d4e5f67890', MetadataOptions: { HttpTokens: 'required', HttpPutResponseHopLimit: 2 } }] },
+      ],
+    });
+  aws.mocks.cloudFormation.on(DescribeStacksCommand).callsFake((input) => ({
+    Stacks: [{ StackName: input.StackName, StackStatus: 'CREATE_COMPLETE', CreationTime: new Date() }],
+  }));
+  aws.mocks.eks
+    .on(ListPodIdentityAssociationsCommand)
+    .resolvesOnce({ associations: [], nextToken: 'p2' })
+    .resolves({ associations: [{ associationId: 'a-0123456789abcdef0', namespace: 'pod-identity', serviceAccount: 'eks-iam-test' }] });
+  aws.mocks.eks.on(DescribePodIdentityAssociationCommand).resolves({
+    association: {
+      associationId: 'a-0123456789abcdef0',
+      roleArn: 'arn:aws:iam::123456789012:role/eks-oidc-demo-pod-identity-S3ListRole7B2BAD01-ZyXwVu987654',
+    },
   });
   cluster.serviceAccounts.set('irsa/eks-iam-test', {
     kind: 'ServiceAccount',
@@ -79,6 +102,60 @@ describe('lab doctor (live)', () => {
     expect(text).toContain('✓ [pod-identity] agent add-on: eks-pod-identity-agent v1.3.10-eksbuild.2 is ACTIVE.');
     expect(text).toContain('✓ [cluster] node IMDS: Node i-0a1b2c3d4e5f67890: HttpTokens required, hop limit 2');
     expect(text).toContain('✓ [irsa] injected env: Pod irsa/eks-iam-test3 has AWS_ROLE_ARN, AWS_WEB_IDENTITY_TOKEN_FILE');
+    expect(text).toContain(
+      '✓ [pod-identity] association in EKS: Association a-0123456789abcdef0 links pod-identity/eks-iam-test to arn:aws:iam::123456789012:role/eks-oidc-demo-pod-identity-S3ListRole',
+    );
+  });
+
+  test('fails when EKS has no association now, although the pods still carry the env it injected', async () => {
+    const aws = healthyLab(cluster);
+    aws.mocks.eks.on(ListPodIdentityAssociationsCommand).resolves({ associations: [] });
+    const { code, text } = await doctor(aws);
+    expect(code).toBe(ExitCode.CHECK_FAILED);
+    expect(text).toContain(
+      '✗ [pod-identity] association in EKS: EKS has no Pod Identity association for pod-identity/eks-iam-test in eks-oidc-demo',
+    );
+    expect(text).toContain('✓ [pod-identity] injected env: Pod pod-identity/eks-iam-test7 has AWS_CONTAINER_CREDENTIALS_FULL_URI');
+  });
+
+  test("fails when the association names a role that is not the stack's", async () => {
+    const aws = healthyLab(cluster);
+    aws.mocks.eks
+      .on(DescribePodIdentityAssociationCommand)
+      .resolves({ association: { associationId: 'a-0123456789abcdef0', roleArn: 'arn:aws:iam::123456789012:role/AdminRole' } });
+    const { code, text } = await doctor(aws);
+    expect(code).toBe(ExitCode.CHECK_FAILED);
+    expect(text).toContain(
+      'links pod-identity/eks-iam-test to arn:aws:iam::123456789012:role/AdminRole, not the role of eks-oidc-demo-pod-identity',
+    );
+  });
+
+  test('GIVEN the irsa stack not yet deployed WHEN IAM already has a provider for the issuer THEN it says the deploy would fail and how to resolve it', async () => {
+    // GIVEN: e.g. `eksctl utils associate-iam-oidc-provider` registered the issuer earlier
+    const aws = healthyLab(cluster);
+    aws.mocks.cloudFormation
+      .on(DescribeStacksCommand, { StackName: 'eks-oidc-demo-irsa' })
+      .rejects(Object.assign(new Error('Stack with id eks-oidc-demo-irsa does not exist'), { name: 'ValidationError', $metadata: {} }));
+
+    // WHEN
+    const { code, text } = await doctor(aws);
+
+    // THEN
+    expect(code).toBe(ExitCode.CHECK_FAILED);
+    expect(text).toContain(
+      `✗ [irsa] OIDC provider in IAM: ${PROVIDER_ARN} already registers ${ISSUER}, and eks-oidc-demo-irsa is not deployed: its create would fail with EntityAlreadyExists`,
+    );
+    expect(text).toContain(`aws iam delete-open-id-connect-provider --open-id-connect-provider-arn ${PROVIDER_ARN}`);
+  });
+
+  test('GIVEN the irsa stack not yet deployed WHEN no provider exists THEN the deploy may create one', async () => {
+    const aws = healthyLab(cluster);
+    aws.mocks.cloudFormation
+      .on(DescribeStacksCommand, { StackName: 'eks-oidc-demo-irsa' })
+      .resolves({ Stacks: [{ StackName: 'eks-oidc-demo-irsa', StackStatus: 'ROLLBACK_COMPLETE', CreationTime: new Date() }] });
+    aws.mocks.iam.on(ListOpenIDConnectProvidersCommand).resolves({ OpenIDConnectProviderList: [] });
+    const { text } = await doctor(aws);
+    expect(text).toContain(`✓ [irsa] OIDC provider in IAM: No provider registers ${ISSUER} yet; deploying eks-oidc-demo-irsa creates it.`);
   });
 
   test('fails when IAM has no OIDC provider for the issuer', async () => {

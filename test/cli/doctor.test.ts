@@ -341,8 +341,9 @@ describe('lab doctor --offline', () => {
     // THEN
     expect(code).toBe(ExitCode.CHECK_FAILED);
     const finding = failed.find((f) => f.check === check && names.test(f.detail));
-    expect(finding).toBeDefined();
-    expect(finding!.fix).toBeTruthy();
+    expect(failed).toContainEqual(
+      expect.objectContaining({ check, detail: expect.stringMatching(names), fix: expect.stringMatching(/\w+ \w+/) }),
+    );
     expect(text).toContain(`✗ [${finding!.scope}] ${check}: ${finding!.detail}`);
     expect(text).toContain(`    fix: ${finding!.fix}`);
   });

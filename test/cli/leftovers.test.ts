@@ -8,6 +8,7 @@ import {
   ListRolesCommand,
   ListUsersCommand,
 } from '@aws-sdk/client-iam';
+import { DescribeKeyCommand, KeyManagerType, KeyState, ListKeysCommand } from '@aws-sdk/client-kms';
 import { ListSecretsCommand } from '@aws-sdk/client-secrets-manager';
 import { ExitCode } from '../../lib/cli/errors';
 import { LeftoverKind, runLeftovers } from '../../lib/cli/leftovers';
@@ -40,8 +41,23 @@ function cleanAccount() {
   mocks.ec2.on(DescribeSecurityGroupsCommand).resolves({ SecurityGroups: [] });
   mocks.secretsManager.on(ListSecretsCommand).resolves({ SecretList: [] });
   mocks.logs.on(DescribeLogGroupsCommand).resolves({ logGroups: [] });
+  mocks.kms.on(ListKeysCommand).resolves({ Keys: [{ KeyId: 'other-key' }], Truncated: false });
+  mocks.kms.on(DescribeKeyCommand).resolves({
+    KeyMetadata: { KeyId: 'other-key', KeyManager: 'CUSTOMER', KeyState: 'Enabled', Description: 'Key for something else' },
+  });
   return aws;
 }
+
+const LAB_KEY = '1234abcd-12ab-34cd-56ef-1234567890ab';
+const labKey = (state: KeyState, deletionDate?: Date) => ({
+  KeyMetadata: {
+    KeyId: LAB_KEY,
+    KeyManager: KeyManagerType.CUSTOMER,
+    KeyState: state,
+    DeletionDate: deletionDate,
+    Description: "Key for EKS Cluster 'eks-oidc-demo'",
+  },
+});
 
 const role = (name: string) => ({
   RoleName: name,
@@ -60,57 +76,87 @@ describe('lab leftovers', () => {
     expect(terminal.text).toContain('✓ Nothing of eks-oidc-demo is left in us-east-2');
   });
 
-  test('fails and lists what is left, reading every page', async () => {
-    // GIVEN
+  test('fails and lists what is left, reading the second page of every paged call', async () => {
+    // GIVEN: every list call answers two pages, and what belongs to the lab is on the second
     const { clients, mocks } = cleanAccount();
     mocks.cloudFormation
       .on(ListStacksCommand)
+      .resolvesOnce({ StackSummaries: [], NextToken: 'p2' })
       .resolves({ StackSummaries: [{ StackName: 'eks-oidc-demo-irsa', StackStatus: 'DELETE_FAILED', CreationTime: new Date() }] });
-    mocks.iam
-      .on(ListOpenIDConnectProvidersCommand)
-      .resolves({ OpenIDConnectProviderList: [{ Arn: PROVIDER('OTHER') }, { Arn: PROVIDER('ORPHAN') }, { Arn: PROVIDER('TAGGED') }] });
+    mocks.eks
+      .on(ListClustersCommand)
+      .resolvesOnce({ clusters: ['other-cluster'], nextToken: 'p2' })
+      .resolves({ clusters: ['eks-oidc-demo'] });
+    mocks.eks.on(DescribeClusterCommand, { name: 'eks-oidc-demo' }).resolves({
+      cluster: {
+        name: 'eks-oidc-demo',
+        status: 'DELETING',
+        identity: { oidc: { issuer: 'https://oidc.eks.us-east-2.amazonaws.com/id/LAB' } },
+      },
+    });
+    mocks.iam.on(ListOpenIDConnectProvidersCommand).resolves({
+      OpenIDConnectProviderList: [
+        { Arn: PROVIDER('OTHER') },
+        { Arn: PROVIDER('ORPHAN') },
+        { Arn: PROVIDER('TAGGED') },
+        { Arn: PROVIDER('LAB') },
+      ],
+    });
     mocks.iam
       .on(GetOpenIDConnectProviderCommand, { OpenIDConnectProviderArn: PROVIDER('TAGGED') })
       .resolves({ Tags: [{ Key: 'aws:cloudformation:stack-name', Value: 'eks-oidc-demo-irsa' }] });
     mocks.iam
       .on(ListRolesCommand)
       .resolvesOnce({ Roles: [role('unrelated')], IsTruncated: true, Marker: 'm1' })
-      .resolvesOnce({ Roles: [role('eks-oidc-demo-irsa-S3ListRole229B9F28-AbCdEf123456')], IsTruncated: false });
-    mocks.iam.on(ListUsersCommand).resolves({
-      Users: [
-        {
-          UserName: 'eks-oidc-demo-secret-injected-StaticKeyUser-XYZ',
-          Arn: 'arn:aws:iam::123456789012:user/x',
-          Path: '/',
-          UserId: 'AIDA',
-          CreateDate: new Date(),
-        },
-      ],
-    });
+      .resolves({ Roles: [role('eks-oidc-demo-irsa-S3ListRole229B9F28-AbCdEf123456')], IsTruncated: false });
+    const user = {
+      UserName: 'eks-oidc-demo-secret-injected-StaticKeyUser-XYZ',
+      Arn: 'arn:aws:iam::123456789012:user/x',
+      Path: '/',
+      UserId: 'AIDA',
+      CreateDate: new Date(),
+    };
+    mocks.iam
+      .on(ListUsersCommand)
+      .resolvesOnce({ Users: [], IsTruncated: true, Marker: 'm1' })
+      .resolves({ Users: [user], IsTruncated: false });
     mocks.ec2
       .on(DescribeVpcsCommand, { Filters: [{ Name: 'tag:Name', Values: ['*eks-oidc-demo*'] }] })
+      .resolvesOnce({ Vpcs: [], NextToken: 'p2' })
       .resolves({ Vpcs: [{ VpcId: 'vpc-0123456789abcdef0' }] });
-    mocks.ec2.on(DescribeNetworkInterfacesCommand, { Filters: [{ Name: 'vpc-id', Values: ['vpc-0123456789abcdef0'] }] }).resolves({
-      NetworkInterfaces: [{ NetworkInterfaceId: 'eni-0abc', Status: 'available', Description: 'aws-K8S-i-0a1b2c3d4e5f67890' }],
-    });
-    mocks.ec2.on(DescribeSecurityGroupsCommand, { Filters: [{ Name: 'vpc-id', Values: ['vpc-0123456789abcdef0'] }] }).resolves({
-      SecurityGroups: [
-        { GroupId: 'sg-default', GroupName: 'default', VpcId: 'vpc-0123456789abcdef0' },
-        { GroupId: 'sg-0cluster', GroupName: 'eks-cluster-sg-eks-oidc-demo-1234', VpcId: 'vpc-0123456789abcdef0' },
-      ],
-    });
-    mocks.secretsManager.on(ListSecretsCommand, { Filters: [{ Key: 'tag-value', Values: ['eks-oidc-demo'] }] }).resolves({
-      SecretList: [
-        {
-          Name: 'StaticKeys624D8D51-AbCd',
-          ARN: 'arn:aws:secretsmanager:us-east-2:123456789012:secret:StaticKeys',
-          DeletedDate: new Date('2026-11-26T12:00:00Z'),
-        },
-      ],
-    });
+    mocks.ec2
+      .on(DescribeNetworkInterfacesCommand, { Filters: [{ Name: 'vpc-id', Values: ['vpc-0123456789abcdef0'] }] })
+      .resolvesOnce({ NetworkInterfaces: [], NextToken: 'p2' })
+      .resolves({
+        NetworkInterfaces: [{ NetworkInterfaceId: 'eni-0abc', Status: 'available', Description: 'aws-K8S-i-0a1b2c3d4e5f67890' }],
+      });
+    mocks.ec2
+      .on(DescribeSecurityGroupsCommand, { Filters: [{ Name: 'vpc-id', Values: ['vpc-0123456789abcdef0'] }] })
+      .resolvesOnce({ SecurityGroups: [{ GroupId: 'sg-default', GroupName: 'default', VpcId: 'vpc-0123456789abcdef0' }], NextToken: 'p2' })
+      .resolves({
+        SecurityGroups: [{ GroupId: 'sg-0cluster', GroupName: 'eks-cluster-sg-eks-oidc-demo-1234', VpcId: 'vpc-0123456789abcdef0' }],
+      });
+    mocks.secretsManager
+      .on(ListSecretsCommand, { Filters: [{ Key: 'tag-value', Values: ['eks-oidc-demo'] }] })
+      .resolvesOnce({ SecretList: [], NextToken: 'p2' })
+      .resolves({
+        SecretList: [
+          {
+            Name: 'StaticKeys624D8D51-AbCd',
+            ARN: 'arn:aws:secretsmanager:us-east-2:123456789012:secret:StaticKeys',
+            DeletedDate: new Date('2026-11-26T12:00:00Z'),
+          },
+        ],
+      });
     mocks.logs
       .on(DescribeLogGroupsCommand, { logGroupNamePrefix: '/aws/lambda/eks-oidc-demo' })
+      .resolvesOnce({ logGroups: [], nextToken: 'p2' })
       .resolves({ logGroups: [{ logGroupName: '/aws/lambda/eks-oidc-demo-irsa-CfnUtils', storedBytes: 1024 }] });
+    mocks.kms
+      .on(ListKeysCommand)
+      .resolvesOnce({ Keys: [{ KeyId: 'other-key' }], Truncated: true, NextMarker: 'k2' })
+      .resolves({ Keys: [{ KeyId: LAB_KEY }], Truncated: false });
+    mocks.kms.on(DescribeKeyCommand, { KeyId: LAB_KEY }).resolves(labKey(KeyState.Enabled));
     const terminal = new CapturedTerminal();
 
     // WHEN
@@ -122,6 +168,7 @@ describe('lab leftovers', () => {
     expect(found.sort()).toEqual(
       [
         `${LeftoverKind.STACK}: eks-oidc-demo-irsa`,
+        `${LeftoverKind.EKS_CLUSTER}: eks-oidc-demo`,
         `${LeftoverKind.OIDC_PROVIDER}: ${PROVIDER('ORPHAN')}`,
         `${LeftoverKind.OIDC_PROVIDER}: ${PROVIDER('TAGGED')}`,
         `${LeftoverKind.IAM_ROLE}: eks-oidc-demo-irsa-S3ListRole229B9F28-AbCdEf123456`,
@@ -130,11 +177,38 @@ describe('lab leftovers', () => {
         `${LeftoverKind.NETWORK_INTERFACE}: eni-0abc`,
         `${LeftoverKind.SECURITY_GROUP}: sg-0cluster`,
         `${LeftoverKind.SECRET}: StaticKeys624D8D51-AbCd`,
+        `${LeftoverKind.KMS_KEY}: ${LAB_KEY}`,
         `${LeftoverKind.LOG_GROUP}: /aws/lambda/eks-oidc-demo-irsa-CfnUtils`,
       ].sort(),
     );
-    expect(mocks.iam.commandCalls(ListRolesCommand)).toHaveLength(2);
     // Only stacks that still exist are asked for.
     expect(mocks.cloudFormation.commandCalls(ListStacksCommand)[0].args[0].input.StackStatusFilter).not.toContain('DELETE_COMPLETE');
+    // Every page after the first was asked for with the token of the one before.
+    expect(mocks.eks.commandCalls(ListClustersCommand)[1].args[0].input.nextToken).toBe('p2');
+    expect(mocks.kms.commandCalls(ListKeysCommand)[1].args[0].input.Marker).toBe('k2');
+  });
+
+  test('GIVEN a leftover EKS cluster WHEN checked THEN it is named with its status and the command fails', async () => {
+    const { clients, mocks } = cleanAccount();
+    mocks.eks.on(ListClustersCommand).resolves({ clusters: ['eks-oidc-demo'] });
+    mocks.eks.on(DescribeClusterCommand).resolves({ cluster: { name: 'eks-oidc-demo', status: 'ACTIVE' } });
+    const terminal = new CapturedTerminal();
+    expect(await runLeftovers({ aws: clients, out: terminal.output() })).toBe(ExitCode.CHECK_FAILED);
+    expect(terminal.text).toMatch(/│ EKS cluster\s+│ eks-oidc-demo\s+│ ACTIVE\s+│/);
+  });
+
+  test('GIVEN the lab KMS key pending deletion WHEN checked THEN it is reported as pending with its date, and nothing fails', async () => {
+    const { clients, mocks } = cleanAccount();
+    mocks.kms.on(ListKeysCommand).resolves({ Keys: [{ KeyId: LAB_KEY }] });
+    mocks.kms.on(DescribeKeyCommand).resolves(labKey(KeyState.PendingDeletion, new Date('2026-12-03T12:00:00Z')));
+    const terminal = new CapturedTerminal();
+
+    const code = await runLeftovers({ aws: clients, out: terminal.output() });
+
+    expect(code).toBe(ExitCode.OK);
+    expect(terminal.text).toContain(
+      `- KMS key ${LAB_KEY} is pending deletion, deleted on 2026-12-03T12:00:00.000Z: it goes by itself, nothing to do.`,
+    );
+    expect(terminal.text).toContain('✓ Nothing of eks-oidc-demo is left in us-east-2 but what is pending deletion');
   });
 });

@@ -19,6 +19,31 @@ function sleepPod(cluster: FakeCluster, namespace: string, name: string, files: 
   });
 }
 
+/**
+ * The default projected token as EKS 1.35 issues it: the kubelet asks for 3607 s, the API server
+ * extends exp to 90 days and keeps the hour in kubernetes.io.warnafter; jti and the node come
+ * with ServiceAccountTokenJTI and ServiceAccountTokenPodNodeInfo, on by default since 1.30.
+ */
+async function eksProjectedToken(cluster: FakeCluster): Promise<string> {
+  const iat = Math.floor(Date.now() / 1000);
+  return cluster.sign(
+    {
+      sub: 'system:serviceaccount:node-role:default',
+      aud: ['https://kubernetes.default.svc'],
+      jti: '5f0c7c39-3d2b-4d0e-9b52-3f5e0d8a7c11',
+      nbf: iat,
+      'kubernetes.io': {
+        namespace: 'node-role',
+        node: { name: 'ip-10-0-3-17.us-east-2.compute.internal', uid: '0d6c3f47-6e7b-4d5a-9a51-8f2f0b1f4e21' },
+        pod: { name: 'eks-iam-test2', uid: '6f1c2a55-8a1e-4b7e-9d55-2f0d3c1b9a10' },
+        serviceaccount: { name: 'default', uid: '3b8f1f0e-2a1d-4a43-8c6e-0f2d7e9b1c55' },
+        warnafter: iat + 3607,
+      },
+    },
+    { lifetimeSeconds: 90 * 86400 },
+  );
+}
+
 describe('lab token', () => {
   let cluster: FakeCluster;
   const tokens: string[] = [];
@@ -32,10 +57,7 @@ describe('lab token', () => {
       },
       { issuer: 'kubernetes/serviceaccount', legacy: true },
     );
-    const projected = await cluster.sign(
-      { sub: 'system:serviceaccount:node-role:default', aud: ['https://kubernetes.default.svc'] },
-      { lifetimeSeconds: 3607 },
-    );
+    const projected = await eksProjectedToken(cluster);
     const irsa =
       irsaToken ??
       (await cluster.sign({ sub: 'system:serviceaccount:irsa:eks-iam-test', aud: ['sts.amazonaws.com'] }, { lifetimeSeconds: 86400 }));
@@ -76,12 +98,21 @@ describe('lab token', () => {
     expect(text).toMatch(/│\s+│ legacy Secret\s+│ projected \(default\)\s+│ IRSA\s+│ Pod Identity\s+│/);
     expect(text).toMatch(/│ iss\s+│ kubernetes\/serviceaccount\s+│ http:\/\/127\.0\.0\.1:\d+/);
     expect(text).toMatch(/│ exp\s+│ never\s+│ 20\d\d-/);
-    expect(text).toMatch(/│ lifetime\s+│ never\s+│ 3607 s \(1h 0m 7s\)\s+│ 86400 s \(24h 0m 0s\)\s+│ 86400 s \(24h 0m 0s\)\s+│/);
+    expect(text).toMatch(
+      /│ lifetime \(exp - iat\)\s+│ never\s+│ 7776000 s \(90d 0h 0m 0s\)\s+│ 86400 s \(24h 0m 0s\)\s+│ 86400 s \(24h 0m 0s\)\s+│/,
+    );
+    // warnafter marks the hour the kubelet asked for; only the extended token has one.
+    expect(text).toMatch(/│ warnafter\s+│ -\s+│ 20\d\d-\S+Z\s+│ -\s+│ -\s+│\n│\s+│\s+│ 3607 s \(1h 0m 7s\)/);
+    expect(text).toContain(
+      'projected (default): the kubelet asked for 3607 s (1h 0m 7s); the API server extended exp to 7776000 s (90d 0h 0m 0s)',
+    );
     expect(text).toContain('sts.amazonaws.com');
     expect(text).toContain(
       `✓ IRSA (irsa/eks-iam-test4:${TOKEN_PATHS[TokenKind.IRSA]}): signature verified with ${cluster.url}/openid/v1/jwks`,
     );
-    expect(text).toMatch(/│ STS accepts it\? │ ✗ no\s+│ ✗ no\s+│ ✓ yes\s+│ ✗ no\s+│/);
+    expect(text).toMatch(/│ STS accepts it\?\s+│ ✗ no\s+│ ✗ no\s+│ ✓ yes\s+│ ✗ no\s+│/);
+    // What the ✓ does not prove is said next to it.
+    expect(text).toContain('It does not prove that IAM has an OIDC provider for the issuer, nor that the role in AWS trusts this sub');
     // STS's own path: discovery document, then the JWKS it names.
     expect(cluster.requests).toEqual(expect.arrayContaining(['GET /.well-known/openid-configuration', 'GET /openid/v1/jwks']));
   });
@@ -131,6 +162,29 @@ describe('lab token', () => {
     expect(terminal.text).toContain(
       '✗ IRSA (irsa/eks-iam-test4:/var/run/secrets/eks.amazonaws.com/serviceaccount/token): no: audience sts.amazon.com, not sts.amazonaws.com',
     );
+  });
+
+  test('fails when the IRSA token names another service account than the role trusts', async () => {
+    await deployLab(
+      await cluster.sign({ sub: 'system:serviceaccount:irsa:default', aud: ['sts.amazonaws.com'] }, { lifetimeSeconds: 86400 }),
+    );
+    const terminal = new CapturedTerminal();
+    const code = await runToken({ scenario: ScenarioId.IRSA }, { kube: cluster.client(), out: terminal.output(), fetch });
+    expect(code).toBe(ExitCode.CHECK_FAILED);
+    expect(terminal.text).toMatch(/✗ IRSA .*not accepted: unexpected "sub" claim value/);
+  });
+
+  test.each([
+    ['answers 503', { status: 503, body: { message: 'unavailable' } }, /answered 503$/],
+    ['names no jwks_uri', { status: 200, body: { issuer: 'x' } }, /names no jwks_uri$/],
+  ])('fails when the discovery document %s', async (_name, discovery, detail) => {
+    await deployLab();
+    cluster.discovery = discovery;
+    const terminal = new CapturedTerminal();
+    const code = await runToken({ scenario: ScenarioId.IRSA }, { kube: cluster.client(), out: terminal.output(true), fetch });
+    expect(code).toBe(ExitCode.CHECK_FAILED);
+    const irsa = terminal.json().tokens.find((t: { kind: string }) => t.kind === TokenKind.IRSA);
+    expect(irsa.forSts).toEqual({ ok: false, detail: expect.stringMatching(detail) });
   });
 
   test('says why a token could not be read, e.g. an IRSA pod the webhook never mutated', async () => {

@@ -1,25 +1,36 @@
+import { GetTemplateCommand, ListStacksCommand } from '@aws-sdk/client-cloudformation';
 import { LookupEventsCommand } from '@aws-sdk/client-cloudtrail';
 import { ExitCode } from '../../lib/cli/errors';
-import { parseDuration, runTrail } from '../../lib/cli/trail';
+import { LOOKUP_INTERVAL_MS, parseDuration, runTrail, scenarioOf } from '../../lib/cli/trail';
+import { TOGGLES_METADATA_KEY } from '../../lib/lab-names';
+import { ScenarioId } from '../../lib/scenarios';
 import { mockedAws } from './support/aws';
 import { CapturedTerminal, fakeClock } from './support/output';
 
-const NODE_ROLE_ARN =
-  'arn:aws:sts::123456789012:assumed-role/eks-oidc-demo-eksoidcdemoNodegrouplabngNodeGrou-Q1W2E3R4T5Y6/i-0a1b2c3d4e5f67890';
+const ACCOUNT = '123456789012';
+const NODE_ROLE = `eks-oidc-demo-eksoidcdemoNodegrouplabngNodeGrou-Q1W2E3R4T5Y6`;
+const NODE_ROLE_ARN = `arn:aws:sts::${ACCOUNT}:assumed-role/${NODE_ROLE}/i-0a1b2c3d4e5f67890`;
+const IRSA_ROLE_ARN = `arn:aws:iam::${ACCOUNT}:role/eks-oidc-demo-irsa-S3ListRole229B9F28-AbCdEf123456`;
+const POD_IDENTITY_ROLE_ARN = `arn:aws:iam::${ACCOUNT}:role/eks-oidc-demo-pod-identity-S3ListRole7B2BAD01-ZyXwVu987654`;
+const USER_ARN = `arn:aws:iam::${ACCOUNT}:user/eks-oidc-demo-secret-injected-StaticKeyUser46BD958E-K9L8M7N6`;
 
 /** An event as LookupEvents returns it: the record itself is a JSON string. */
 function event(name: string, time: string, record: Record<string, unknown>) {
   return {
     EventName: name,
     EventTime: new Date(time),
-    CloudTrailEvent: JSON.stringify({ eventVersion: '1.09', eventName: name, eventTime: time, awsRegion: 'us-east-2', ...record }),
+    CloudTrailEvent: JSON.stringify({ eventVersion: '1.09', eventName: name, eventTime: time, ...record }),
   };
 }
 
-const listBucketsDenied = event('ListBuckets', '2026-11-26T11:50:09Z', {
+const nodeRoleListBuckets = event('ListBuckets', '2026-11-26T11:50:09Z', {
   eventSource: 's3.amazonaws.com',
   errorCode: 'AccessDenied',
   userIdentity: { type: 'AssumedRole', arn: NODE_ROLE_ARN, sessionContext: { sessionIssuer: { type: 'Role' }, ec2RoleDelivery: '2.0' } },
+});
+const userListBuckets = event('ListBuckets', '2026-11-26T11:53:02Z', {
+  eventSource: 's3.amazonaws.com',
+  userIdentity: { type: 'IAMUser', arn: USER_ARN, userName: 'eks-oidc-demo-secret-injected-StaticKeyUser46BD958E-K9L8M7N6' },
 });
 const webIdentity = event('AssumeRoleWithWebIdentity', '2026-11-26T11:52:30Z', {
   eventSource: 'sts.amazonaws.com',
@@ -29,93 +40,209 @@ const webIdentity = event('AssumeRoleWithWebIdentity', '2026-11-26T11:52:30Z', {
       'oidc.eks.us-east-2.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE:sts.amazonaws.com:system:serviceaccount:irsa:eks-iam-test',
     userName: 'system:serviceaccount:irsa:eks-iam-test',
   },
-  requestParameters: { roleArn: 'arn:aws:iam::123456789012:role/eks-oidc-demo-irsa-S3ListRole229B9F28-AbCdEf123456' },
+  requestParameters: { roleArn: IRSA_ROLE_ARN, roleSessionName: 'botocore-session-1764158400' },
 });
-const listBucketsOk = event('ListBuckets', '2026-11-26T11:52:31Z', {
+/** The agent calls EKS Auth with the node role; the role it obtained is only in the response. */
+const podIdentity = event('AssumeRoleForPodIdentity', '2026-11-26T11:54:10Z', {
+  eventSource: 'eks-auth.amazonaws.com',
+  userIdentity: { type: 'AssumedRole', arn: NODE_ROLE_ARN, sessionContext: { ec2RoleDelivery: '2.0' } },
+  requestParameters: { clusterName: 'eks-oidc-demo' },
+  responseElements: {
+    assumedRoleUser: {
+      arn: `arn:aws:sts::${ACCOUNT}:assumed-role/eks-oidc-demo-pod-identity-S3ListRole7B2BAD01-ZyXwVu987654/eks-eks-oidc-de-eks-iam-te-3c3e1a02-1c2b-4c4e-9f3c-1a2b3c4d5e6f`,
+      assumeRoleId: 'AROAEXAMPLE:eks-eks-oidc-de-eks-iam-te-3c3e1a02',
+    },
+    podIdentityAssociation: {
+      associationArn: `arn:aws:eks:us-east-2:${ACCOUNT}:podidentityassociation/eks-oidc-demo/a-abc`,
+      associationId: 'a-abc',
+    },
+    subject: { namespace: 'pod-identity', serviceAccount: 'eks-iam-test' },
+  },
+});
+/** Someone else's ListBuckets in the same account: a deploy, the console, a scanner. */
+const someoneElse = event('ListBuckets', '2026-11-26T11:55:00Z', {
   eventSource: 's3.amazonaws.com',
   userIdentity: {
     type: 'AssumedRole',
-    arn: 'arn:aws:sts::123456789012:assumed-role/eks-oidc-demo-irsa-S3ListRole229B9F28-AbCdEf123456/botocore-session-1764158400',
+    arn: `arn:aws:sts::${ACCOUNT}:assumed-role/cdk-hnb659fds-deploy-role-${ACCOUNT}-us-east-2/aws-cdk-alice`,
   },
 });
 
+const ALL_STACKS = [
+  'eks-oidc-demo',
+  'eks-oidc-demo-node-role',
+  'eks-oidc-demo-secret-injected',
+  'eks-oidc-demo-irsa',
+  'eks-oidc-demo-pod-identity',
+];
+
+/** An account where the given stacks are deployed, with the node-role stack's toggles in its template. */
+function deployedAccount(stacks = ALL_STACKS, imds = 'open') {
+  const aws = mockedAws();
+  aws.mocks.cloudFormation.on(ListStacksCommand).resolves({
+    StackSummaries: stacks.map((StackName) => ({ StackName, StackStatus: 'CREATE_COMPLETE', CreationTime: new Date() })),
+  });
+  aws.mocks.cloudFormation
+    .on(GetTemplateCommand)
+    .resolves({ TemplateBody: JSON.stringify({ Metadata: { [TOGGLES_METADATA_KEY]: { imds, nodeRoleS3Access: false } }, Resources: {} }) });
+  aws.mocks.cloudTrail.on(LookupEventsCommand).resolves({ Events: [] });
+  aws.mocks.cloudTrailGlobal.on(LookupEventsCommand).resolves({ Events: [] });
+  return aws;
+}
+
+const byName = (name: string) => ({ LookupAttributes: [{ AttributeKey: 'EventName' as const, AttributeValue: name }] });
+
 describe('lab trail', () => {
-  test('GIVEN events of the scenarios WHEN looked up THEN it shows time, name, identity type, ARN and error, newest first, across pages', async () => {
-    // GIVEN: ListBuckets spans two pages
-    const { clients, mocks } = mockedAws();
-    mocks.cloudTrail.on(LookupEventsCommand).resolves({ Events: [] });
-    mocks.cloudTrail
-      .on(LookupEventsCommand, { LookupAttributes: [{ AttributeKey: 'EventName', AttributeValue: 'ListBuckets' }] })
-      .resolvesOnce({ Events: [listBucketsOk], NextToken: 'page-2' })
-      .resolvesOnce({ Events: [listBucketsDenied] });
-    mocks.cloudTrail
-      .on(LookupEventsCommand, { LookupAttributes: [{ AttributeKey: 'EventName', AttributeValue: 'AssumeRoleWithWebIdentity' }] })
-      .resolves({ Events: [webIdentity] });
+  test("GIVEN every scenario's event among others WHEN looked up THEN it shows only the lab's principals, from both regions, across pages", async () => {
+    // GIVEN: ListBuckets spans two pages in us-east-2; the node role's call went to a global endpoint
+    const aws = deployedAccount();
+    aws.mocks.cloudTrail
+      .on(LookupEventsCommand, byName('ListBuckets'))
+      .resolvesOnce({ Events: [someoneElse], NextToken: 'page-2' })
+      .resolvesOnce({ Events: [userListBuckets] });
+    aws.mocks.cloudTrail.on(LookupEventsCommand, byName('AssumeRoleWithWebIdentity')).resolves({ Events: [webIdentity] });
+    aws.mocks.cloudTrail.on(LookupEventsCommand, byName('AssumeRoleForPodIdentity')).resolves({ Events: [podIdentity] });
+    aws.mocks.cloudTrailGlobal.on(LookupEventsCommand, byName('ListBuckets')).resolves({ Events: [nodeRoleListBuckets] });
     const terminal = new CapturedTerminal();
 
     // WHEN
-    const code = await runTrail({ since: '30m' }, { cloudTrail: clients.cloudTrail, out: terminal.output(), clock: fakeClock() });
+    const code = await runTrail({ since: '30m' }, { aws: aws.clients, out: terminal.output(), clock: fakeClock() });
 
     // THEN
     expect(code).toBe(ExitCode.OK);
-    const calls = mocks.cloudTrail.commandCalls(LookupEventsCommand).map((call) => call.args[0].input);
-    expect(calls.map((input) => input.LookupAttributes?.[0].AttributeValue)).toEqual([
+    const names = (mock: typeof aws.mocks.cloudTrail) =>
+      mock.commandCalls(LookupEventsCommand).map((call) => call.args[0].input.LookupAttributes?.[0].AttributeValue);
+    expect(names(aws.mocks.cloudTrail)).toEqual([
       'ListBuckets',
       'ListBuckets',
       'AssumeRoleWithWebIdentity',
       'AssumeRoleForPodIdentity',
       'GetCallerIdentity',
     ]);
-    expect(calls[0].StartTime).toEqual(new Date('2026-11-26T11:30:00Z'));
+    expect(names(aws.mocks.cloudTrailGlobal)).toEqual([
+      'ListBuckets',
+      'AssumeRoleWithWebIdentity',
+      'AssumeRoleForPodIdentity',
+      'GetCallerIdentity',
+    ]);
+    expect(aws.mocks.cloudTrail.commandCalls(LookupEventsCommand)[1].args[0].input.NextToken).toBe('page-2');
+    expect(aws.mocks.cloudTrail.commandCalls(LookupEventsCommand)[0].args[0].input.StartTime).toEqual(new Date('2026-11-26T11:30:00Z'));
     const text = terminal.text;
-    expect(text).toContain('CloudTrail delivers events about 5 minutes after the call');
+    expect(text).toContain("CloudTrail in us-east-2 (the lab's region) and us-east-1 (where calls to global endpoints");
+    expect(text).not.toContain('aws-cdk-alice');
+    expect(text).toContain("1 other event(s) of these names were not the lab's principals");
     expect(text).toMatch(
-      /2026-11-26 11:50:09 │ ListBuckets\s+│ AssumedRole\s+│ arn:aws:sts::123456789012:assumed-role\/eks-oidc-demo-eksoidc\S*\s+│ AccessDenied/,
+      /2026-11-26 11:50:09 │ us-east-1 │ ListBuckets\s+│ AssumedRole\s+│ arn:aws:sts::123456789012:assumed-role\/eks-oidc-demo-eksoidc\S*\s+│ AccessDenied/,
     );
-    expect(text).toContain('ec2RoleDelivery 2.0 (IMDS on a node)');
     expect(text).toMatch(/AssumeRoleWithWebIdentity\s+│ WebIdentityUser\s+│ system:serviceaccount:irsa:eks-iam-test/);
-    expect(text.indexOf('11:52:31')).toBeLessThan(text.indexOf('11:50:09'));
+    expect(text).toContain(`-> ${IRSA_ROLE_ARN}`);
+    for (const id of ['node-role', 'secret-injected', 'irsa', 'pod-identity']) expect(text).toMatch(new RegExp(`✓ ${id}: `));
+    expect(text.indexOf('11:54:10')).toBeLessThan(text.indexOf('11:50:09'));
   });
 
-  test('GIVEN --wait WHEN events arrive on the second look THEN it polls and then shows them', async () => {
-    const { clients, mocks } = mockedAws();
-    let round = 0;
-    mocks.cloudTrail.on(LookupEventsCommand).callsFake((input) => {
-      if (input.LookupAttributes[0].AttributeValue === 'ListBuckets') round++;
-      return { Events: round > 1 && input.LookupAttributes[0].AttributeValue === 'ListBuckets' ? [listBucketsDenied] : [] };
-    });
-    const clock = fakeClock();
+  test('GIVEN a Pod Identity exchange WHEN shown THEN it names the role from the response and is not labelled as IMDS on a node', async () => {
+    const aws = deployedAccount(['eks-oidc-demo', 'eks-oidc-demo-pod-identity']);
+    aws.mocks.cloudTrail.on(LookupEventsCommand, byName('AssumeRoleForPodIdentity')).resolves({ Events: [podIdentity] });
     const terminal = new CapturedTerminal();
 
-    const code = await runTrail({ wait: true }, { cloudTrail: clients.cloudTrail, out: terminal.output(true), clock });
+    const code = await runTrail({}, { aws: aws.clients, out: terminal.output(true), clock: fakeClock() });
 
     expect(code).toBe(ExitCode.OK);
-    expect(clock.sleeps).toEqual([30_000]);
-    expect(terminal.json().events).toEqual([
-      expect.objectContaining({ eventName: 'ListBuckets', errorCode: 'AccessDenied', ec2RoleDelivery: '2.0', identity: NODE_ROLE_ARN }),
-    ]);
+    const [shown] = terminal.json().events;
+    expect(shown).toMatchObject({
+      eventName: 'AssumeRoleForPodIdentity',
+      scenario: ScenarioId.POD_IDENTITY,
+      roleArn: expect.stringContaining('assumed-role/eks-oidc-demo-pod-identity-S3ListRole'),
+    });
+    const human = new CapturedTerminal();
+    await runTrail({}, { aws: aws.clients, out: human.output(), clock: fakeClock() });
+    expect(human.text).toContain('(the eks-pod-identity-agent, as the node role)');
+    expect(human.text).not.toContain('IMDS on a node');
   });
 
-  test('fails when no event has arrived, and says that they take minutes', async () => {
-    const { clients, mocks } = mockedAws();
-    mocks.cloudTrail.on(LookupEventsCommand).resolves({ Events: [] });
+  test('paces LookupEvents under two calls per second in each region', async () => {
+    const aws = deployedAccount();
+    const clock = fakeClock();
+    const calls: Record<string, number[]> = { 'us-east-2': [], 'us-east-1': [] };
+    aws.mocks.cloudTrail.on(LookupEventsCommand).callsFake(() => {
+      calls['us-east-2'].push(clock.now());
+      return { Events: [] };
+    });
+    aws.mocks.cloudTrailGlobal.on(LookupEventsCommand).callsFake(() => {
+      calls['us-east-1'].push(clock.now());
+      return { Events: [] };
+    });
+
+    await runTrail({}, { aws: aws.clients, out: new CapturedTerminal().output(), clock });
+
+    for (const times of Object.values(calls)) {
+      expect(times).toHaveLength(4);
+      for (let i = 1; i < times.length; i++) expect(times[i] - times[i - 1]).toBeGreaterThanOrEqual(LOOKUP_INTERVAL_MS);
+    }
+  });
+
+  test('GIVEN --wait WHEN one scenario has its event and another not yet THEN it keeps polling until both have', async () => {
+    const aws = deployedAccount(['eks-oidc-demo', 'eks-oidc-demo-irsa', 'eks-oidc-demo-pod-identity']);
+    let round = 0;
+    aws.mocks.cloudTrail.on(LookupEventsCommand).callsFake((input) => {
+      const name = input.LookupAttributes[0].AttributeValue;
+      if (name === 'ListBuckets') round++;
+      if (name === 'AssumeRoleWithWebIdentity') return { Events: [webIdentity] };
+      if (name === 'AssumeRoleForPodIdentity' && round >= 3) return { Events: [podIdentity] };
+      return { Events: [] };
+    });
+    const clock = fakeClock();
+
+    const code = await runTrail({ wait: true }, { aws: aws.clients, out: new CapturedTerminal().output(), clock });
+
+    expect(code).toBe(ExitCode.OK);
+    expect(clock.sleeps.filter((ms) => ms === 30_000)).toHaveLength(2);
+  });
+
+  test("fails when only other principals' events arrived, and names the scenario without one", async () => {
+    const aws = deployedAccount(['eks-oidc-demo', 'eks-oidc-demo-secret-injected']);
+    aws.mocks.cloudTrail.on(LookupEventsCommand, byName('ListBuckets')).resolves({ Events: [someoneElse] });
     const terminal = new CapturedTerminal();
-    const code = await runTrail({ since: '2h' }, { cloudTrail: clients.cloudTrail, out: terminal.output(), clock: fakeClock() });
+
+    const code = await runTrail({ since: '2h' }, { aws: aws.clients, out: terminal.output(), clock: fakeClock() });
+
     expect(code).toBe(ExitCode.CHECK_FAILED);
-    expect(terminal.text).toContain('Use --wait to poll until they arrive.');
-    expect(terminal.text).toContain('No events since 2026-11-26T10:00:00.000Z');
+    expect(terminal.text).toContain("✗ secret-injected: ListBuckets as the lab's IAM user not found since 2026-11-26T10:00:00.000Z.");
+    expect(terminal.text).toContain('Use --wait to poll until each deployed scenario has its event.');
+  });
+
+  test('GIVEN imds=locked in the deployed node-role stack THEN node-role expects no event, as its pods had no credentials', async () => {
+    const aws = deployedAccount(['eks-oidc-demo', 'eks-oidc-demo-node-role'], 'locked');
+    const terminal = new CapturedTerminal();
+    const code = await runTrail({}, { aws: aws.clients, out: terminal.output(), clock: fakeClock() });
+    expect(code).toBe(ExitCode.OK);
+    expect(terminal.text).toContain('- node-role: no event expected (imds=locked');
   });
 
   test('GIVEN --wait WHEN nothing ever arrives THEN it stops at its bound', async () => {
-    const { clients, mocks } = mockedAws();
-    mocks.cloudTrail.on(LookupEventsCommand).resolves({ Events: [] });
+    const aws = deployedAccount();
     const clock = fakeClock();
-    const code = await runTrail(
-      { wait: true, waitMinutes: 2 },
-      { cloudTrail: clients.cloudTrail, out: new CapturedTerminal().output(), clock },
-    );
+    const code = await runTrail({ wait: true, waitMinutes: 2 }, { aws: aws.clients, out: new CapturedTerminal().output(), clock });
     expect(code).toBe(ExitCode.CHECK_FAILED);
-    expect(clock.sleeps).toEqual([30_000, 30_000, 30_000, 30_000]);
+    expect(clock.sleeps.filter((ms) => ms === 30_000)).toHaveLength(4);
+  });
+
+  test('fails when no scenario stack is deployed', async () => {
+    const aws = deployedAccount(['eks-oidc-demo']);
+    const terminal = new CapturedTerminal();
+    expect(await runTrail({}, { aws: aws.clients, out: terminal.output(), clock: fakeClock() })).toBe(ExitCode.CHECK_FAILED);
+    expect(terminal.text).toContain('No scenario stack of eks-oidc-demo is deployed in us-east-2.');
+  });
+
+  test.each([
+    [NODE_ROLE_ARN, ScenarioId.NODE_ROLE],
+    [USER_ARN, ScenarioId.SECRET_INJECTED],
+    [IRSA_ROLE_ARN, ScenarioId.IRSA],
+    [POD_IDENTITY_ROLE_ARN, ScenarioId.POD_IDENTITY],
+    [`arn:aws:sts::${ACCOUNT}:assumed-role/NodeInstanceRole-of-another-cluster/i-0a1b2c3d4e5f67890`, undefined],
+    [`arn:aws:iam::${ACCOUNT}:user/alice`, undefined],
+  ])('attributes %s to %s', (arn, expected) => {
+    expect(scenarioOf(arn)).toBe(expected);
   });
 
   test('fails on a duration it cannot read', () => {

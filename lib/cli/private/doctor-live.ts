@@ -1,5 +1,11 @@
 import { paginateDescribeInstances } from '@aws-sdk/client-ec2';
-import { DescribeAddonCommand, DescribeClusterCommand } from '@aws-sdk/client-eks';
+import { DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import {
+  DescribeAddonCommand,
+  DescribeClusterCommand,
+  DescribePodIdentityAssociationCommand,
+  paginateListPodIdentityAssociations,
+} from '@aws-sdk/client-eks';
 import { GetOpenIDConnectProviderCommand, ListOpenIDConnectProvidersCommand } from '@aws-sdk/client-iam';
 import { LAB_CLUSTER } from '../../cluster-contract';
 import { LabToggles, ScenarioId, scenario as scenarioById } from '../../scenarios';
@@ -34,17 +40,65 @@ export async function liveChecks(aws: AwsClients, kube: LabKube, scope: LiveScop
     return;
   }
 
-  if (scope.scenarios.has(ScenarioId.IRSA) && issuer) await checkOidcProvider(aws, issuer, findings);
-  if (scope.scenarios.has(ScenarioId.POD_IDENTITY)) await checkAgent(aws, findings);
+  if (scope.scenarios.has(ScenarioId.IRSA) && issuer) {
+    if (await isDeployed(aws, scenarioById(ScenarioId.IRSA).stackName)) await checkOidcProvider(aws, issuer, findings);
+    else await checkNoProviderYet(aws, issuer, findings);
+  }
+  if (scope.scenarios.has(ScenarioId.POD_IDENTITY)) {
+    await checkAgent(aws, findings);
+    if (await isDeployed(aws, scenarioById(ScenarioId.POD_IDENTITY).stackName)) await checkAssociation(aws, findings);
+  }
   if (scope.toggles) await checkNodeHopLimit(aws, scope.toggles, findings);
   if (scope.scenarios.has(ScenarioId.IRSA)) await checkIrsaPods(kube, findings);
   if (scope.scenarios.has(ScenarioId.POD_IDENTITY)) await checkPodIdentityPods(kube, findings);
 }
 
-async function checkOidcProvider(aws: AwsClients, issuer: string, findings: FindingList): Promise<void> {
+/**
+ * Whether CloudFormation holds a stack by that name that finished creating. A stack whose
+ * create failed and rolled back (ROLLBACK_COMPLETE) created nothing, so it counts as not deployed.
+ */
+async function isDeployed(aws: AwsClients, stackName: string): Promise<boolean> {
+  try {
+    const { Stacks: stacks = [] } = await aws.cloudFormation.send(new DescribeStacksCommand({ StackName: stackName }));
+    const status = stacks[0]?.StackStatus ?? '';
+    return !/^(ROLLBACK_|DELETE_|REVIEW_IN_PROGRESS|CREATE_IN_PROGRESS|CREATE_FAILED)/.test(status) && status !== '';
+  } catch (err) {
+    // DescribeStacks answers ValidationError "Stack with id … does not exist".
+    if ((err as { name?: string }).name === 'ValidationError' && /does not exist/.test(firstLine(err))) return false;
+    throw err;
+  }
+}
+
+/** The IAM OIDC provider registered for the issuer, if any. ListOpenIDConnectProviders is not paginated. */
+async function providerFor(aws: AwsClients, issuer: string): Promise<string | undefined> {
   const hostPath = issuer.replace(/^https:\/\//, '');
   const { OpenIDConnectProviderList: providers = [] } = await aws.iam.send(new ListOpenIDConnectProvidersCommand({}));
-  const arn = providers.map((p) => p.Arn).find((candidate) => candidate?.endsWith(`:oidc-provider/${hostPath}`));
+  return providers.map((p) => p.Arn).find((candidate) => candidate?.endsWith(`:oidc-provider/${hostPath}`));
+}
+
+/**
+ * Before the irsa stack is deployed, no provider may exist for the issuer yet: IAM keeps
+ * one provider per URL and answers a second CreateOpenIDConnectProvider with
+ * EntityAlreadyExists (IAM API reference), which fails the stack's create. One made by
+ * `eksctl utils associate-iam-oidc-provider` or the console is the usual cause.
+ */
+async function checkNoProviderYet(aws: AwsClients, issuer: string, findings: FindingList): Promise<void> {
+  const irsa = scenarioById(ScenarioId.IRSA);
+  const arn = await providerFor(aws, issuer);
+  if (arn) {
+    findings.fail(
+      ScenarioId.IRSA,
+      'OIDC provider in IAM',
+      `${arn} already registers ${issuer}, and ${irsa.stackName} is not deployed: its create would fail with EntityAlreadyExists, as IAM allows one provider per URL.`,
+      `If nothing else uses it (it was made by \`eksctl utils associate-iam-oidc-provider\` or by hand for this cluster), delete it: \`aws iam delete-open-id-connect-provider --open-id-connect-provider-arn ${arn}\`, then \`npx cdk deploy ${irsa.stackName}\`.`,
+    );
+  } else {
+    findings.pass(ScenarioId.IRSA, 'OIDC provider in IAM', `No provider registers ${issuer} yet; deploying ${irsa.stackName} creates it.`);
+  }
+}
+
+async function checkOidcProvider(aws: AwsClients, issuer: string, findings: FindingList): Promise<void> {
+  const arn = await providerFor(aws, issuer);
   if (!arn) {
     findings.fail(
       ScenarioId.IRSA,
@@ -89,6 +143,47 @@ async function checkAgent(aws: AwsClients, findings: FindingList): Promise<void>
       `The cluster has no ${POD_IDENTITY_AGENT_ADDON} add-on.`,
       'Deploy the cluster stack, which installs it (`npx cdk deploy eks-oidc-demo`).',
     );
+  }
+}
+
+/**
+ * The association as EKS has it now. The pods' injected env only shows that it existed
+ * when they were created; the webhook mutates pods on CREATE only.
+ */
+async function checkAssociation(aws: AwsClients, findings: FindingList): Promise<void> {
+  const scenario = scenarioById(ScenarioId.POD_IDENTITY);
+  const ids: string[] = [];
+  const pages = paginateListPodIdentityAssociations(
+    { client: aws.eks },
+    { clusterName: LAB_CLUSTER.name, namespace: scenario.namespace, serviceAccount: scenario.serviceAccount },
+  );
+  for await (const page of pages) for (const summary of page.associations ?? []) if (summary.associationId) ids.push(summary.associationId);
+  if (ids.length === 0) {
+    findings.fail(
+      ScenarioId.POD_IDENTITY,
+      'association in EKS',
+      `EKS has no Pod Identity association for ${scenario.namespace}/${scenario.serviceAccount} in ${LAB_CLUSTER.name}: pods created from now on get no credentials and fall back to the node.`,
+      `Redeploy ${scenario.stackName} (\`npx cdk deploy ${scenario.stackName}\`), then \`npm run lab -- rerun ${ScenarioId.POD_IDENTITY}\`.`,
+    );
+    return;
+  }
+  for (const associationId of ids) {
+    const { association } = await aws.eks.send(new DescribePodIdentityAssociationCommand({ clusterName: LAB_CLUSTER.name, associationId }));
+    const roleName = association?.roleArn?.split(':role/')[1] ?? '';
+    if (!roleName.startsWith(`${scenario.stackName}-`)) {
+      findings.fail(
+        ScenarioId.POD_IDENTITY,
+        'association in EKS',
+        `Association ${associationId} links ${scenario.namespace}/${scenario.serviceAccount} to ${association?.roleArn ?? 'no role'}, not the role of ${scenario.stackName}.`,
+        `Delete it (\`aws eks delete-pod-identity-association --cluster-name ${LAB_CLUSTER.name} --association-id ${associationId}\`) and redeploy ${scenario.stackName}.`,
+      );
+    } else {
+      findings.pass(
+        ScenarioId.POD_IDENTITY,
+        'association in EKS',
+        `Association ${associationId} links ${scenario.namespace}/${scenario.serviceAccount} to ${association?.roleArn}.`,
+      );
+    }
   }
 }
 

@@ -19,7 +19,10 @@ export interface ExecReply {
 export interface FakePod {
   object: Record<string, any>;
   log?: string;
-  exec?: (command: string[]) => ExecReply;
+  /** The log endpoint answers with this status and message instead of the log. */
+  logError?: { status: number; message: string };
+  /** `hang` accepts the exec channel and never finishes; a number refuses the websocket handshake with that HTTP status. */
+  exec?: (command: string[]) => ExecReply | 'hang' | number;
   /** GETs that still find the pod after DELETE, as a terminating pod. */
   terminatingReads?: number;
   deleted?: boolean;
@@ -40,6 +43,8 @@ export class FakeCluster {
   readonly serviceAccounts = new Map<string, Record<string, unknown>>();
   /** Every request, as `METHOD path`. */
   readonly requests: string[] = [];
+  /** Replaces the issuer's discovery answer, e.g. a 503 or a document without jwks_uri. */
+  discovery?: { status: number; body: unknown };
   /** Bodies of pods created through POST. */
   readonly created: Record<string, any>[] = [];
   private server?: Server;
@@ -60,9 +65,15 @@ export class FakeCluster {
       this.requests.push(`EXEC ${req.url}`);
       const url = new URL(req.url ?? '/', 'http://x');
       const match = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/exec$/.exec(url.pathname);
+      const pod = match ? this.pods.get(`${match[1]}/${match[2]}`) : undefined;
+      const answer = pod?.exec ? pod.exec(url.searchParams.getAll('command')) : { stderr: 'no such pod', exitCode: 1 };
+      if (typeof answer === 'number') {
+        socket.end(`HTTP/1.1 ${answer} Forbidden\r\ncontent-type: application/json\r\n\r\n`);
+        return;
+      }
       sockets.handleUpgrade(req, socket, head, (ws) => {
-        const pod = match ? this.pods.get(`${match[1]}/${match[2]}`) : undefined;
-        const reply: ExecReply = pod?.exec ? pod.exec(url.searchParams.getAll('command')) : { stderr: 'no such pod', exitCode: 1 };
+        if (answer === 'hang') return;
+        const reply: ExecReply = answer;
         if (reply.stdout) ws.send(Buffer.concat([Buffer.from([1]), Buffer.from(reply.stdout)]));
         if (reply.stderr) ws.send(Buffer.concat([Buffer.from([2]), Buffer.from(reply.stderr)]));
         const status =
@@ -146,6 +157,7 @@ export class FakeCluster {
       });
 
     if (url.pathname === '/.well-known/openid-configuration') {
+      if (this.discovery) return reply(this.discovery.status, this.discovery.body);
       return reply(200, {
         issuer: this.url,
         jwks_uri: `${this.url}/openid/v1/jwks`,
@@ -192,6 +204,8 @@ export class FakeCluster {
     }
     if (pod.deleted) pod.terminatingReads = (pod.terminatingReads ?? 0) - 1;
     if (sub === 'log') {
+      if (pod.logError)
+        return reply(pod.logError.status, { kind: 'Status', status: 'Failure', message: pod.logError.message, code: pod.logError.status });
       const tail = Number(url.searchParams.get('tailLines') ?? '0');
       const lines = (pod.log ?? '').split('\n');
       return reply(200, tail > 0 ? lines.slice(-tail - 1).join('\n') : (pod.log ?? ''), 'text/plain');
