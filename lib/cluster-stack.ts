@@ -7,7 +7,7 @@ import * as eksv2 from 'aws-cdk-lib/aws-eks-v2';
 import { Construct } from 'constructs';
 import { CLUSTER_EXPORTS, LAB_CLUSTER } from './cluster-contract';
 import { ImdsMode } from './lab-config';
-import { IMDS_HOP_LIMIT } from './lab-names';
+import { IMDS_HOP_LIMIT, IMDS_HTTP_TOKENS } from './lab-names';
 import { LabVpcProvider } from './lab-vpc-provider';
 import { acknowledgeNag, managedPolicyFinding } from './private/nag';
 
@@ -107,7 +107,7 @@ export async function buildClusterStack(scope: Construct, props: ClusterStackPro
               }),
             },
           ],
-          requireImdsv2: true,
+          requireImdsv2: IMDS_HTTP_TOKENS[props.imds] === 'required',
           // Hop limit 2 lets a pod's IMDS call reach the node role, as in the post; 1 blocks it.
           httpPutResponseHopLimit: IMDS_HOP_LIMIT[props.imds],
         },
@@ -144,9 +144,21 @@ export async function buildClusterStack(scope: Construct, props: ClusterStackPro
       description: 'eks-oidc-demo: the EKS cluster every credential scenario runs on',
     });
 
+  setHttpTokens(stack, IMDS_HTTP_TOKENS[props.imds]);
   exportClusterContract(stack, stack.getClusterInfo());
   acknowledgeClusterFindings(stack, stack.getClusterInfo());
   return stack;
+}
+
+/**
+ * Writes `HttpTokens` into the node's launch template whatever its value. Blueprints passes only
+ * `requireImdsv2`, and a template without `HttpTokens` leaves it to the AMI: AL2023 EKS AMIs set
+ * `ImdsSupport: v2.0`, which makes tokens required (EC2 API reference, RegisterImage `ImdsSupport`).
+ */
+function setHttpTokens(stack: Stack, httpTokens: 'required' | 'optional'): void {
+  const templates = stack.node.findAll().filter((c): c is ec2.CfnLaunchTemplate => c instanceof ec2.CfnLaunchTemplate);
+  if (templates.length !== 1) throw new Error(`Expected the node group's one launch template, found ${templates.length}.`);
+  templates[0].addPropertyOverride('LaunchTemplateData.MetadataOptions.HttpTokens', httpTokens);
 }
 
 /** The fixed outputs the scenario stacks import, and the two a user needs. */

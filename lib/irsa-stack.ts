@@ -1,12 +1,11 @@
-import { CfnJson, CfnResource, Fn, RemovalPolicy, Stack } from 'aws-cdk-lib';
-import * as logs from 'aws-cdk-lib/aws-logs';
+import { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { importLabCluster } from './cluster-contract';
 import { IRSA_ROLE_ANNOTATION, STS_AUDIENCE } from './lab-names';
 import { InjectionGate } from './lab-pods';
 import { LabScenario, ScenarioStackProps } from './lab-scenario';
-import { acknowledgeListAllMyBuckets, listAllMyBuckets } from './private/nag';
+import { addIrsaRole } from './private/irsa-trust';
 import { ScenarioId, scenario } from './scenarios';
 
 /**
@@ -30,21 +29,14 @@ export class IrsaStack extends Stack {
       clientIds: [STS_AUDIENCE],
     });
 
-    // Step 2: trust exactly one service account. The issuer only exists after deploy, so the
-    // condition keys are built at deploy time; StringEquals, never StringLike with wildcards.
-    const trustConditions = new CfnJson(this, 'TrustConditions', {
-      value: {
-        [`${provider.oidcProviderIssuer}:sub`]: `system:serviceaccount:${irsa.namespace}:${irsa.serviceAccount}`,
-        [`${provider.oidcProviderIssuer}:aud`]: STS_AUDIENCE,
-      },
-    });
-    ownCfnUtilsLogGroup(this, trustConditions);
-    this.role = new iam.Role(this, 'S3ListRole', {
+    // Step 2: trust exactly one service account.
+    this.role = addIrsaRole(this, 'S3ListRole', {
+      providerArn: provider.oidcProviderArn,
+      issuerHostPath: provider.oidcProviderIssuer,
+      namespace: irsa.namespace,
+      serviceAccount: irsa.serviceAccount,
       description: 'IRSA role for system:serviceaccount:irsa:eks-iam-test; may only list buckets',
-      assumedBy: new iam.WebIdentityPrincipal(provider.oidcProviderArn, { StringEquals: trustConditions }),
     });
-    this.role.addToPolicy(listAllMyBuckets());
-    acknowledgeListAllMyBuckets(this.role);
 
     // Step 3: the annotation the pod-identity webhook reads when a pod is created.
     const pods = new LabScenario(this, 'Irsa', {
@@ -60,19 +52,4 @@ export class IrsaStack extends Stack {
     // Step 4: pods only after the role can be assumed.
     pods.podsDependOn(this.role);
   }
-}
-
-/**
- * `CfnJson` runs a stack-wide Lambda, and Lambda creates its log group on first
- * run, outside CloudFormation. Creating the group first, in the stack, lets
- * `cdk destroy` delete it.
- */
-function ownCfnUtilsLogGroup(stack: Stack, consumer: CfnJson): void {
-  const handler = stack.node.findChild('AWSCDKCfnUtilsProviderCustomResourceProvider').node.findChild('Handler') as CfnResource;
-  const logGroup = new logs.LogGroup(stack, 'CfnUtilsLogGroup', {
-    logGroupName: Fn.join('', ['/aws/lambda/', handler.ref]),
-    retention: logs.RetentionDays.ONE_WEEK,
-    removalPolicy: RemovalPolicy.DESTROY,
-  });
-  consumer.node.addDependency(logGroup);
 }

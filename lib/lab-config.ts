@@ -7,6 +7,11 @@ export enum ImdsMode {
   OPEN = 'open',
   /** IMDSv2 with hop limit 1: the token response dies at the pod's network namespace, so pods cannot reach the node role. */
   LOCKED = 'locked',
+  /**
+   * Hop limit 1 with IMDSv1 still allowed: the hop limit stops only the IMDSv2 token PUT, so the
+   * SDK falls back to a plain IMDSv1 GET, and pods reach the node role again.
+   */
+  LEAKY = 'leaky',
 }
 
 /** The lab's settings, parsed once from CDK context. */
@@ -74,6 +79,11 @@ function parseImage(key: string, value: unknown): string {
   if (value === undefined) return DEFAULT_AWS_CLI_IMAGE;
   if (typeof value === 'string' && PINNED_IMAGE.test(value)) return value;
   throw invalid(key, value, 'public.ecr.aws/aws-cli/aws-cli:<tag> or amazon/aws-cli:<tag>, pinned to a tag other than latest');
+}
+
+/** The same AWS CLI image repository at another tag, e.g. a release too old for a credential mode. */
+export function awsCliImageAt(image: string, tag: string): string {
+  return `${image.slice(0, image.lastIndexOf(':'))}:${tag}`;
 }
 
 function invalid(key: string, value: unknown, allowed: string): Error {

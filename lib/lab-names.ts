@@ -21,6 +21,18 @@ export const POD_IDENTITY_AGENT_ADDON = 'eks-pod-identity-agent';
 export const IMDS_HOP_LIMIT: Readonly<Record<ImdsMode, number>> = {
   [ImdsMode.OPEN]: 2,
   [ImdsMode.LOCKED]: 1,
+  [ImdsMode.LEAKY]: 1,
+};
+
+/**
+ * The launch template's `HttpTokens` per mode: `required` turns IMDSv1 off. The hop limit applies
+ * to the IMDSv2 token PUT alone, so only `required` makes hop limit 1 a lock.
+ * @see https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/instancedata-data-retrieval.html
+ */
+export const IMDS_HTTP_TOKENS: Readonly<Record<ImdsMode, 'required' | 'optional'>> = {
+  [ImdsMode.OPEN]: 'required',
+  [ImdsMode.LOCKED]: 'required',
+  [ImdsMode.LEAKY]: 'optional',
 };
 
 /** Template metadata key recording the toggles a deploy expects, for `lab verify` and `lab doctor`. */
@@ -28,3 +40,13 @@ export const TOGGLES_METADATA_KEY = 'eks-oidc-demo:toggles';
 
 /** The custom resource that creates a scenario's pods and runs them again when a toggle changes. */
 export const LAB_PODS_RESOURCE_TYPE = 'Custom::LabPods';
+
+/**
+ * The oldest AWS CLI that can use each credential mode, by major version.
+ * @see https://docs.aws.amazon.com/eks/latest/userguide/iam-roles-for-service-accounts-minimum-sdk.html
+ * @see https://docs.aws.amazon.com/eks/latest/userguide/pod-id-minimum-sdk.html
+ */
+export const MINIMUM_AWS_CLI = {
+  irsa: { 1: '1.16.232', 2: '2.0.0' },
+  podIdentity: { 1: '1.30.0', 2: '2.15.0' },
+} as const;

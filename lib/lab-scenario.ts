@@ -51,6 +51,11 @@ export interface LabScenarioProps {
    * @default - the pods are created as soon as their namespace and service account exist
    */
   readonly waitFor?: InjectionGate;
+  /**
+   * Another scenario of the same stack whose namespace and service account these pods use.
+   * @default - the scenario applies its own namespace and identity
+   */
+  readonly sharesIdentityWith?: LabScenario;
 }
 
 /**
@@ -84,10 +89,12 @@ export class LabScenario extends Construct {
       env: props.env,
     });
 
-    this.identity = new eks.KubernetesManifest(this, 'Identity', {
-      cluster: props.cluster,
-      manifest: identityChart.toJson(),
-    });
+    this.identity =
+      props.sharesIdentityWith?.identity ??
+      new eks.KubernetesManifest(this, 'Identity', {
+        cluster: props.cluster,
+        manifest: identityChart.toJson(),
+      });
     if (props.legacyTokenSecret) this.requestLegacyToken(props, props.legacyTokenSecret, app);
 
     this.pods = new LabPods(this, 'Pods', {

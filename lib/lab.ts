@@ -7,6 +7,7 @@ import { LabConfig } from './lab-config';
 import { IrsaStack } from './irsa-stack';
 import { NodeRoleStack } from './node-role-stack';
 import { PodIdentityStack } from './pod-identity-stack';
+import { PrecedenceStack } from './precedence-stack';
 import { SecretInjectedStack } from './secret-injected-stack';
 import { ScenarioId, scenario } from './scenarios';
 
@@ -25,11 +26,16 @@ export async function buildLab(app: App, config: LabConfig, account?: string): P
   const common = { env, image: config.awsCliImage, toggles: { imds: config.imds, nodeRoleS3Access: config.nodeRoleS3Access } };
   const cluster = await buildClusterStack(app, { account, imds: config.imds });
 
+  const irsa = new IrsaStack(app, scenario(ScenarioId.IRSA).stackName, common);
+  const precedence = new PrecedenceStack(app, scenario(ScenarioId.PRECEDENCE).stackName, common);
+  // It trusts the OIDC provider the IRSA stack registers.
+  precedence.addDependency(irsa);
   const scenarios: Stack[] = [
     new NodeRoleStack(app, scenario(ScenarioId.NODE_ROLE).stackName, common),
     new SecretInjectedStack(app, scenario(ScenarioId.SECRET_INJECTED).stackName, common),
-    new IrsaStack(app, scenario(ScenarioId.IRSA).stackName, common),
+    irsa,
     new PodIdentityStack(app, scenario(ScenarioId.POD_IDENTITY).stackName, common),
+    precedence,
   ];
   for (const stack of scenarios) stack.addDependency(cluster);
   Aspects.of(app).add(new DeleteLogGroupsOnDestroy());

@@ -7,7 +7,8 @@ import { POD_IDENTITY_PRINCIPAL } from './lab-names';
 import { InjectionGate } from './lab-pods';
 import { LabScenario, ScenarioStackProps } from './lab-scenario';
 import { acknowledgeListAllMyBuckets, listAllMyBuckets } from './private/nag';
-import { ScenarioId, scenario } from './scenarios';
+import { AWS_CLI_WITHOUT_POD_IDENTITY, ScenarioId, scenario } from './scenarios';
+import { awsCliImageAt } from './lab-config';
 
 /**
  * EKS Pod Identity, the successor to IRSA: no OIDC provider and no annotation.
@@ -53,5 +54,22 @@ export class PodIdentityStack extends Stack {
       }),
     });
     pods.podsDependOn(association);
+
+    // The same service account, but an AWS CLI released before EKS Pod Identity: it gets the same
+    // injected variables and cannot use them.
+    const oldSdk = scenario(ScenarioId.OLD_SDK);
+    const oldSdkPods = new LabScenario(this, 'OldSdk', {
+      cluster: lab.cluster,
+      scenario: oldSdk,
+      image: awsCliImageAt(props.image, AWS_CLI_WITHOUT_POD_IDENTITY),
+      toggles: props.toggles,
+      sharesIdentityWith: pods,
+      waitFor: InjectionGate.podIdentity({
+        serviceAccount: oldSdk.serviceAccount,
+        namespace: oldSdk.namespace,
+        associationArn: association.attrAssociationArn,
+      }),
+    });
+    oldSdkPods.podsDependOn(association);
   }
 }

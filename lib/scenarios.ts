@@ -13,6 +13,10 @@ export enum ScenarioId {
   IRSA = 'irsa',
   /** EKS Pod Identity: the node agent exchanges the pod's token for role credentials. */
   POD_IDENTITY = 'pod-identity',
+  /** An AWS CLI too old for EKS Pod Identity, on the Pod Identity service account: it fails loudly. */
+  OLD_SDK = 'old-sdk',
+  /** IRSA and Pod Identity on one service account: container credentials win, the annotation is ignored. */
+  PRECEDENCE = 'precedence',
 }
 
 /** Who AWS sees as the caller, as `sts get-caller-identity` and CloudTrail report it. */
@@ -52,6 +56,12 @@ export interface ExpectedOutcome {
   readonly logSignature?: string;
   /** The kind of caller the scenario's identity resolves to. */
   readonly caller: CallerKind;
+  /**
+   * How IMDS delivered the node role, as CloudTrail's `userIdentity.sessionContext.ec2RoleDelivery` says:
+   * `2.0` through an IMDSv2 token, `1.0` through a plain IMDSv1 GET.
+   * @default - the caller is not the node role
+   */
+  readonly ec2RoleDelivery?: '1.0' | '2.0';
   /** Why, in one sentence. */
   readonly why: string;
 }
@@ -122,6 +132,21 @@ export const SCENARIOS: readonly Scenario[] = [
     s3LsPod: 'eks-iam-test7',
     sleepPod: 'eks-iam-test8',
   },
+  {
+    id: ScenarioId.OLD_SDK,
+    stackName: stackName('pod-identity'),
+    namespace: 'pod-identity',
+    serviceAccount: 'eks-iam-test',
+    s3LsPod: 'eks-iam-test9',
+  },
+  {
+    id: ScenarioId.PRECEDENCE,
+    stackName: stackName('precedence'),
+    namespace: 'precedence',
+    serviceAccount: 'eks-iam-test',
+    s3LsPod: 'eks-iam-test10',
+    sleepPod: 'eks-iam-test11',
+  },
 ];
 
 /** Looks up a scenario by id. */
@@ -131,8 +156,25 @@ export function scenario(id: ScenarioId): Scenario {
   return found;
 }
 
-/** The AWS CLI's return codes the lab's pods end with. */
-const AWS_CLI_EXIT = { OK: 0, NO_CREDENTIALS: 253, SERVICE_ERROR: 254 } as const;
+/** The AWS CLI's return codes the lab's pods end with; 255 is any other error the CLI raises. */
+const AWS_CLI_EXIT = { OK: 0, NO_CREDENTIALS: 253, SERVICE_ERROR: 254, OTHER_ERROR: 255 } as const;
+
+/**
+ * The last AWS CLI v2 release without EKS Pod Identity, and the one that added it.
+ * @see https://docs.aws.amazon.com/eks/latest/userguide/pod-id-minimum-sdk.html
+ */
+export const AWS_CLI_WITHOUT_POD_IDENTITY = '2.14.6';
+export const AWS_CLI_WITH_POD_IDENTITY = '2.15.0';
+
+/**
+ * What a CLI older than 2.15.0 raises when it is given the Pod Identity agent's address: its
+ * container-credentials fetcher only allows the ECS host and loopback, and the `ValueError` is not
+ * caught on the way out, so the CLI prints it and exits 255 (aws/aws-cli 2.14.6,
+ * `awscli/botocore/utils.py` `ContainerMetadataFetcher._validate_allowed_url` and
+ * `awscli/errorhandler.py`; 2.15.0's CHANGELOG: "Added Support for EKS container credentials").
+ */
+export const OLD_SDK_POD_IDENTITY_ERROR =
+  "Unsupported host '169.254.170.23'.  Can only retrieve metadata from these hosts: 169.254.170.2, localhost, 127.0.0.1";
 
 const ACCESS_DENIED = 'An error occurred (AccessDenied) when calling the ListBuckets operation';
 const NO_CREDENTIALS = 'Unable to locate credentials';
@@ -142,30 +184,7 @@ export function expectedOutcome(id: ScenarioId, toggles: LabToggles): ExpectedOu
   switch (id) {
     case ScenarioId.NODE_ROLE:
     case ScenarioId.BYSTANDER:
-      if (toggles.imds === ImdsMode.LOCKED) {
-        return {
-          phase: PodPhase.FAILED,
-          exitCode: AWS_CLI_EXIT.NO_CREDENTIALS,
-          logSignature: NO_CREDENTIALS,
-          caller: CallerKind.NONE,
-          why: 'IMDS hop limit 1 drops the reply before it reaches the pod, so the SDK finds no credentials.',
-        };
-      }
-      if (toggles.nodeRoleS3Access) {
-        return {
-          phase: PodPhase.SUCCEEDED,
-          exitCode: AWS_CLI_EXIT.OK,
-          caller: CallerKind.NODE_ROLE,
-          why: 'The node role may list buckets now, and so may every pod on the node: least privilege is gone.',
-        };
-      }
-      return {
-        phase: PodPhase.FAILED,
-        exitCode: AWS_CLI_EXIT.SERVICE_ERROR,
-        logSignature: ACCESS_DENIED,
-        caller: CallerKind.NODE_ROLE,
-        why: 'The SDK found nothing in the pod, fell back to IMDS and used the node role, which may not list buckets.',
-      };
+      return nodeRoleOutcome(toggles);
     case ScenarioId.SECRET_INJECTED:
       return {
         phase: PodPhase.SUCCEEDED,
@@ -187,5 +206,58 @@ export function expectedOutcome(id: ScenarioId, toggles: LabToggles): ExpectedOu
         caller: CallerKind.POD_IDENTITY_ROLE,
         why: 'The node agent traded the pod token for role credentials through the association.',
       };
+    case ScenarioId.OLD_SDK:
+      return {
+        phase: PodPhase.FAILED,
+        exitCode: AWS_CLI_EXIT.OTHER_ERROR,
+        logSignature: OLD_SDK_POD_IDENTITY_ERROR,
+        caller: CallerKind.NONE,
+        why: `AWS CLI ${AWS_CLI_WITHOUT_POD_IDENTITY} stops at the container-credentials step: it only trusts the ECS agent's address, not the Pod Identity agent's, and never asks anyone else.`,
+      };
+    case ScenarioId.PRECEDENCE:
+      return {
+        phase: PodPhase.SUCCEEDED,
+        exitCode: AWS_CLI_EXIT.OK,
+        caller: CallerKind.POD_IDENTITY_ROLE,
+        why: 'The webhook gives the association precedence: it injects container credentials and skips the IRSA annotation, so the Pod Identity role wins.',
+      };
   }
+}
+
+/** What a pod with no credentials of its own gets from the node, under the toggles. */
+function nodeRoleOutcome(toggles: LabToggles): ExpectedOutcome {
+  if (toggles.imds === ImdsMode.LOCKED) {
+    return {
+      phase: PodPhase.FAILED,
+      exitCode: AWS_CLI_EXIT.NO_CREDENTIALS,
+      logSignature: NO_CREDENTIALS,
+      caller: CallerKind.NONE,
+      why: 'IMDS hop limit 1 drops the reply before it reaches the pod, so the SDK finds no credentials.',
+    };
+  }
+  // botocore asks IMDS for a session token first; when that PUT gets no answer (ReadTimeout) it
+  // goes on without one, as a plain IMDSv1 GET (aws-cli 2.x `awscli/botocore/utils.py`,
+  // `IMDSFetcher._fetch_metadata_token`). Only HttpTokens required refuses that GET.
+  const delivery = toggles.imds === ImdsMode.LEAKY ? '1.0' : '2.0';
+  const leak =
+    toggles.imds === ImdsMode.LEAKY
+      ? 'Hop limit 1 stopped only the IMDSv2 token PUT; the SDK fell back to a plain IMDSv1 GET, which IMDS still answers'
+      : 'The SDK found nothing in the pod and fell back to IMDS';
+  if (toggles.nodeRoleS3Access) {
+    return {
+      phase: PodPhase.SUCCEEDED,
+      exitCode: AWS_CLI_EXIT.OK,
+      caller: CallerKind.NODE_ROLE,
+      ec2RoleDelivery: delivery,
+      why: `${leak}, and the node role may list buckets now, as may every pod on the node: least privilege is gone.`,
+    };
+  }
+  return {
+    phase: PodPhase.FAILED,
+    exitCode: AWS_CLI_EXIT.SERVICE_ERROR,
+    logSignature: ACCESS_DENIED,
+    caller: CallerKind.NODE_ROLE,
+    ec2RoleDelivery: delivery,
+    why: `${leak}, so it used the node role, which may not list buckets.`,
+  };
 }

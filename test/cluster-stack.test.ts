@@ -144,16 +144,27 @@ describe('cluster stack stability', () => {
     expect(await clusterTemplate({ awsCliImage: 'amazon/aws-cli:2.27.0' })).toEqual(baseline);
   });
 
-  test('imds=locked changes only the launch template: IMDSv2 with hop limit 1', async () => {
+  test.each([
+    ['locked', { HttpTokens: 'required', HttpPutResponseHopLimit: 1 }],
+    // Hop limit 1 stops only the IMDSv2 token PUT; with tokens optional, an IMDSv1 GET still answers.
+    ['leaky', { HttpTokens: 'optional', HttpPutResponseHopLimit: 1 }],
+  ])('imds=%s changes only the launch template: %p', async (imds, metadataOptions) => {
     const open = await clusterTemplate({});
-    const locked = await clusterTemplate({ imds: 'locked' });
-    const changed = Object.keys(open.Resources).filter((id) => JSON.stringify(open.Resources[id]) !== JSON.stringify(locked.Resources[id]));
+    const toggled = await clusterTemplate({ imds });
+    const changed = Object.keys(open.Resources).filter(
+      (id) => JSON.stringify(open.Resources[id]) !== JSON.stringify(toggled.Resources[id]),
+    );
     expect(changed).toHaveLength(1);
     expect(open.Resources[changed[0]].Type).toBe('AWS::EC2::LaunchTemplate');
-    expect(locked.Resources[changed[0]].Properties.LaunchTemplateData.MetadataOptions).toEqual({
-      HttpTokens: 'required',
-      HttpPutResponseHopLimit: 1,
-    });
-    expect(Object.keys(locked.Resources)).toEqual(Object.keys(open.Resources));
+    expect(toggled.Resources[changed[0]].Properties.LaunchTemplateData.MetadataOptions).toEqual(metadataOptions);
+    expect(Object.keys(toggled.Resources)).toEqual(Object.keys(open.Resources));
+  });
+
+  test('HttpTokens is always written out, never left to the AMI', async () => {
+    for (const imds of ['open', 'locked', 'leaky']) {
+      const template = await clusterTemplate({ imds });
+      const [lt] = Object.values(template.Resources).filter((r: any) => r.Type === 'AWS::EC2::LaunchTemplate') as any[];
+      expect(['required', 'optional']).toContain(lt.Properties.LaunchTemplateData.MetadataOptions.HttpTokens);
+    }
   });
 });

@@ -21,6 +21,7 @@ describe('parseLabConfig', () => {
   test.each([
     ['open', ImdsMode.OPEN],
     ['locked', ImdsMode.LOCKED],
+    ['leaky', ImdsMode.LEAKY],
   ])('imds %p parses to %p', (value, expected) => {
     expect(from({ imds: value }).imds).toBe(expected);
   });
@@ -32,8 +33,8 @@ describe('parseLabConfig', () => {
   test.each([
     ['nodeRoleS3Access', 'yes', /'nodeRoleS3Access': got "yes", expected true\|false/],
     ['nodeRoleS3Access', 1, /'nodeRoleS3Access': got 1, expected true\|false/],
-    ['imds', 'closed', /'imds': got "closed", expected open\|locked/],
-    ['imds', 'OPEN', /'imds': got "OPEN", expected open\|locked/],
+    ['imds', 'closed', /'imds': got "closed", expected open\|locked\|leaky/],
+    ['imds', 'OPEN', /'imds': got "OPEN", expected open\|locked\|leaky/],
     [
       'awsCliImage',
       'amazon/aws-cli:latest',

@@ -5,6 +5,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { ImdsMode } from '../lib/lab-config';
 import { LAB_PODS_RESOURCE_TYPE } from '../lib/lab-names';
 import { LabPodsProperty } from '../lib/lab-pods';
+import { SCENARIOS } from '../lib/scenarios';
 import { KUBERNETES_RESOURCE_TYPE } from '../lib/cli/assembly';
 import { SynthesizedLab, appliedManifests, buildTestLab } from './util';
 
@@ -39,13 +40,16 @@ describe('the pods of every scenario', () => {
         else expect(type).toBe(KUBERNETES_RESOURCE_TYPE);
       }
     }
-    expect(Object.keys(labPods(lab))).toHaveLength(5);
+    // one per scenario
+    expect(Object.keys(labPods(lab))).toHaveLength(SCENARIOS.length);
   });
 
   test('each stack has one pods function, whose access entry reaches only its own namespaces', () => {
     for (const stack of lab.stacks.scenarios) {
       const template = Template.fromStack(stack);
-      const namespaces = Object.values(template.findResources(LAB_PODS_RESOURCE_TYPE)).map((r) => r.Properties[LabPodsProperty.NAMESPACE]);
+      const namespaces = [
+        ...new Set(Object.values(template.findResources(LAB_PODS_RESOURCE_TYPE)).map((r) => r.Properties[LabPodsProperty.NAMESPACE])),
+      ];
       template.resourcePropertiesCountIs('AWS::Lambda::Function', { Handler: 'lab_pods.on_event' }, 1);
       const [fn] = Object.values(template.findResources('AWS::Lambda::Function', { Properties: { Handler: 'lab_pods.on_event' } }));
       const [entry] = Object.values(template.findResources('AWS::EKS::AccessEntry', { Properties: { PrincipalArn: fn.Properties.Role } }));
@@ -59,17 +63,19 @@ describe('the pods of every scenario', () => {
 
   test('wait for the webhook only where a credential mode depends on it', () => {
     const waits = Object.fromEntries(
-      Object.entries(labPods(lab)).map(([id, r]) => [
-        id.split('/')[0] + ':' + r.Properties[LabPodsProperty.NAMESPACE],
+      Object.values(labPods(lab)).map((r) => [
+        JSON.parse(r.Properties[LabPodsProperty.MANIFEST])[0].metadata.name,
         r.Properties[LabPodsProperty.WAIT_FOR_INJECTION]?.EnvVar,
       ]),
     );
     expect(waits).toEqual({
-      'eks-oidc-demo-node-role:node-role': undefined,
-      'eks-oidc-demo-node-role:bystander': undefined,
-      'eks-oidc-demo-secret-injected:secret-injected': undefined,
-      'eks-oidc-demo-irsa:irsa': 'AWS_ROLE_ARN',
-      'eks-oidc-demo-pod-identity:pod-identity': 'AWS_CONTAINER_CREDENTIALS_FULL_URI',
+      'eks-iam-test1': undefined,
+      'eks-iam-bystander': undefined,
+      'eks-iam-test5': undefined,
+      'eks-iam-test3': 'AWS_ROLE_ARN',
+      'eks-iam-test7': 'AWS_CONTAINER_CREDENTIALS_FULL_URI',
+      'eks-iam-test9': 'AWS_CONTAINER_CREDENTIALS_FULL_URI',
+      'eks-iam-test10': 'AWS_CONTAINER_CREDENTIALS_FULL_URI',
     });
   });
 });

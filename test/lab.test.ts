@@ -13,6 +13,7 @@ const LAB_STACKS = [
   'eks-oidc-demo-secret-injected',
   'eks-oidc-demo-irsa',
   'eks-oidc-demo-pod-identity',
+  'eks-oidc-demo-precedence',
 ];
 
 describe('the whole lab', () => {
@@ -29,21 +30,33 @@ describe('the whole lab', () => {
 
   test('scenario stacks depend on the cluster stack, never the other way round', () => {
     expect(lab.stacks.cluster.dependencies).toEqual([]);
-    for (const stack of lab.stacks.scenarios) expect(stack.dependencies).toEqual([lab.stacks.cluster]);
+    const dependencies = Object.fromEntries(lab.stacks.scenarios.map((s) => [s.stackName, s.dependencies.map((d) => d.node.id).sort()]));
+    expect(dependencies).toEqual({
+      'eks-oidc-demo-node-role': ['eks-oidc-demo'],
+      'eks-oidc-demo-secret-injected': ['eks-oidc-demo'],
+      'eks-oidc-demo-irsa': ['eks-oidc-demo'],
+      'eks-oidc-demo-pod-identity': ['eks-oidc-demo'],
+      // It trusts the OIDC provider the IRSA stack registers.
+      'eks-oidc-demo-precedence': ['eks-oidc-demo', 'eks-oidc-demo-irsa'],
+    });
   });
 
-  test.each(SCENARIOS.map((s) => [s.id, s] as const))('scenario %s runs its pods in its own namespace, in its stack', (_id, scenario) => {
+  test.each(SCENARIOS.map((s) => [s.id, s] as const))('scenario %s runs its pods in its namespace, in its stack', (_id, scenario) => {
     const objects = kubeObjects(templates[scenario.stackName]);
-    const pods = objects.filter((o) => o.kind === 'Pod' && o.metadata.namespace === scenario.namespace).map((o) => o.metadata.name);
-    expect(pods.sort()).toEqual([scenario.s3LsPod, scenario.sleepPod].filter(Boolean).sort());
-    expect(objects.some((o) => o.kind === 'Namespace' && o.metadata.name === scenario.namespace)).toBe(true);
+    const inNamespace = objects.filter((o) => o.kind === 'Pod' && o.metadata.namespace === scenario.namespace).map((o) => o.metadata.name);
+    // Scenarios that share a namespace share a stack, and the namespace holds exactly their pods.
+    const sharing = SCENARIOS.filter((s) => s.namespace === scenario.namespace);
+    expect(new Set(sharing.map((s) => s.stackName))).toEqual(new Set([scenario.stackName]));
+    expect(inNamespace.sort()).toEqual(sharing.flatMap((s) => [s.s3LsPod, s.sleepPod].filter(Boolean)).sort());
+    expect(objects.filter((o) => o.kind === 'Namespace' && o.metadata.name === scenario.namespace)).toHaveLength(1);
   });
 
-  test('no two scenarios share a namespace or a pod name', () => {
-    const namespaces = SCENARIOS.map((s) => s.namespace);
+  test('no two scenarios share a pod name, and only scenarios of one stack share a namespace', () => {
     const pods = SCENARIOS.flatMap((s) => [s.s3LsPod, s.sleepPod].filter(Boolean));
-    expect(new Set(namespaces).size).toBe(namespaces.length);
     expect(new Set(pods).size).toBe(pods.length);
+    const stacksByNamespace = new Map<string, Set<string>>();
+    for (const s of SCENARIOS) stacksByNamespace.set(s.namespace, (stacksByNamespace.get(s.namespace) ?? new Set()).add(s.stackName));
+    for (const stacks of stacksByNamespace.values()) expect(stacks.size).toBe(1);
   });
 
   test('every Kubernetes object every stack applies is valid against the Kubernetes schema', () => {

@@ -76,4 +76,28 @@ describe('Pod Identity scenario', () => {
       expect.arrayContaining([association, manifestApplying(template, 'ServiceAccount', 'eks-iam-test').logicalId]),
     );
   });
+
+  test('pod eks-iam-test9 runs s3 ls once with the AWS CLI released just before Pod Identity, on the same service account', () => {
+    const pod = kubeObject(template, 'Pod', 'eks-iam-test9');
+    expect(pod.metadata.namespace).toBe('pod-identity');
+    expect(pod.spec).toMatchObject({ serviceAccountName: 'eks-iam-test', restartPolicy: 'Never', containers: [{ args: ['s3', 'ls'] }] });
+    expect(pod.spec.containers[0].image).toBe('public.ecr.aws/aws-cli/aws-cli:2.14.6');
+    // it too is created only once the association is in effect
+    const pods = manifestApplying(template, 'Pod', 'eks-iam-test9');
+    expect(pods.dependsOn).toContain('Association');
+    template.hasResourceProperties(LAB_PODS_RESOURCE_TYPE, {
+      [LabPodsProperty.RUN_ONCE]: ['eks-iam-test9'],
+      [LabPodsProperty.WAIT_FOR_INJECTION]: Match.objectLike({ EnvVar: 'AWS_CONTAINER_CREDENTIALS_FULL_URI' }),
+    });
+  });
+});
+
+describe('Pod Identity scenario with another image repository', () => {
+  test('the old CLI comes from the same repository as the configured image', async () => {
+    const template = Template.fromStack(
+      (await buildTestLab({ awsCliImage: 'amazon/aws-cli:2.27.0' })).byName['eks-oidc-demo-pod-identity'],
+    );
+    expect(kubeObject(template, 'Pod', 'eks-iam-test9').spec.containers[0].image).toBe('amazon/aws-cli:2.14.6');
+    expect(kubeObject(template, 'Pod', 'eks-iam-test7').spec.containers[0].image).toBe('amazon/aws-cli:2.27.0');
+  });
 });

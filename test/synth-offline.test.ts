@@ -31,6 +31,7 @@ describe('npx cdk synth', () => {
       'eks-oidc-demo-irsa.template.json',
       'eks-oidc-demo-node-role.template.json',
       'eks-oidc-demo-pod-identity.template.json',
+      'eks-oidc-demo-precedence.template.json',
       'eks-oidc-demo-secret-injected.template.json',
       'eks-oidc-demo.template.json',
     ]);

@@ -111,9 +111,16 @@ export function tokenSources(id?: ScenarioId): TokenSource[] {
       return [fileIn(id, TokenKind.PROJECTED), fileIn(id, TokenKind.POD_IDENTITY)];
     case ScenarioId.SECRET_INJECTED:
       return [fileIn(id, TokenKind.PROJECTED)];
+    case ScenarioId.PRECEDENCE:
+      // Both modes are configured; which token files exist shows which one the webhook chose.
+      return [fileIn(id, TokenKind.PROJECTED), fileIn(id, TokenKind.IRSA), fileIn(id, TokenKind.POD_IDENTITY)];
     case ScenarioId.BYSTANDER:
       throw new LabError(
         'The bystander scenario has no sleep pod to read a token from; its pod gets the same kind of token as node-role. Try `npm run lab -- token node-role`.',
+      );
+    case ScenarioId.OLD_SDK:
+      throw new LabError(
+        'The old-sdk scenario has no sleep pod to read a token from; its pod gets the same tokens as pod-identity. Try `npm run lab -- token pod-identity`.',
       );
   }
 }

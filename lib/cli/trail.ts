@@ -3,7 +3,7 @@ import { CloudTrailClient, LookupAttributeKey, LookupEventsCommand } from '@aws-
 import { LAB_CLUSTER } from '../cluster-contract';
 import { ImdsMode, parseLabConfig } from '../lab-config';
 import { TOGGLES_METADATA_KEY } from '../lab-names';
-import { CallerKind, ScenarioId, scenario as scenarioById } from '../scenarios';
+import { CallerKind, ScenarioId, expectedOutcome, scenario as scenarioById } from '../scenarios';
 import { AwsClients, GLOBAL_ENDPOINT_REGION } from './aws-clients';
 import { Clock } from './clock';
 import { ExitCode, LabError } from './errors';
@@ -32,7 +32,10 @@ export interface TrailEvent {
   readonly identityType?: string;
   /** The caller's ARN, or for a web identity the token's `sub`-bearing principal id. */
   readonly identity?: string;
-  /** `2.0` when the credentials came from IMDS on a node: the post's tell-tale of the node role. */
+  /**
+   * Set when the credentials came from IMDS on a node, the post's tell-tale of the node role:
+   * `2.0` through an IMDSv2 session token, `1.0` through a plain IMDSv1 GET.
+   */
   readonly ec2RoleDelivery?: string;
   /** The role a web identity or Pod Identity call obtained. */
   readonly roleArn?: string;
@@ -48,6 +51,11 @@ export interface TrailExpectation {
   readonly event?: string;
   /** Why no event is expected. */
   readonly none?: string;
+  /**
+   * The IMDS delivery the node role's event must show.
+   * @default - any
+   */
+  readonly ec2RoleDelivery?: string;
   readonly found: boolean;
 }
 
@@ -178,7 +186,7 @@ function toTrailEvent(eventName: string, time: Date | undefined, json: string | 
   };
 }
 
-const SCENARIOS_WITH_OWN_PRINCIPAL = [ScenarioId.SECRET_INJECTED, ScenarioId.IRSA, ScenarioId.POD_IDENTITY] as const;
+const SCENARIOS_WITH_OWN_PRINCIPAL = [ScenarioId.SECRET_INJECTED, ScenarioId.IRSA, ScenarioId.POD_IDENTITY, ScenarioId.PRECEDENCE] as const;
 
 /**
  * Which scenario a principal belongs to. CloudFormation names the roles and users it
@@ -199,17 +207,30 @@ export function scenarioOf(arn: string | undefined): ScenarioId | undefined {
 function expectations(deployed: ReadonlySet<ScenarioId>, imds: ImdsMode | undefined): Omit<TrailExpectation, 'found'>[] {
   const wanted: Omit<TrailExpectation, 'found'>[] = [];
   if (deployed.has(ScenarioId.NODE_ROLE)) {
+    const delivery =
+      imds === undefined ? undefined : expectedOutcome(ScenarioId.NODE_ROLE, { imds, nodeRoleS3Access: false }).ec2RoleDelivery;
     wanted.push(
       imds === ImdsMode.LOCKED
         ? { scenario: ScenarioId.NODE_ROLE, none: 'imds=locked: the pods found no credentials, so they called nothing' }
-        : { scenario: ScenarioId.NODE_ROLE, event: 'ListBuckets as the node role' },
+        : {
+            scenario: ScenarioId.NODE_ROLE,
+            event: `ListBuckets as the node role${delivery ? `, ec2RoleDelivery ${delivery}` : ''}`,
+            ec2RoleDelivery: delivery,
+          },
     );
   }
   if (deployed.has(ScenarioId.SECRET_INJECTED))
     wanted.push({ scenario: ScenarioId.SECRET_INJECTED, event: "ListBuckets as the lab's IAM user" });
   if (deployed.has(ScenarioId.IRSA)) wanted.push({ scenario: ScenarioId.IRSA, event: 'AssumeRoleWithWebIdentity for the IRSA role' });
-  if (deployed.has(ScenarioId.POD_IDENTITY))
+  if (deployed.has(ScenarioId.POD_IDENTITY)) {
     wanted.push({ scenario: ScenarioId.POD_IDENTITY, event: 'AssumeRoleForPodIdentity for the Pod Identity role' });
+    wanted.push({ scenario: ScenarioId.OLD_SDK, none: 'the old AWS CLI refused the agent address, so it called nothing' });
+  }
+  if (deployed.has(ScenarioId.PRECEDENCE))
+    wanted.push({
+      scenario: ScenarioId.PRECEDENCE,
+      event: 'AssumeRoleForPodIdentity for the precedence Pod Identity role, and no AssumeRoleWithWebIdentity',
+    });
   return wanted;
 }
 
@@ -220,8 +241,13 @@ function hasEvent(expectation: Omit<TrailExpectation, 'found'>, events: readonly
       return mine.some((e) => e.eventName === 'AssumeRoleWithWebIdentity');
     case ScenarioId.POD_IDENTITY:
       return mine.some((e) => e.eventName === 'AssumeRoleForPodIdentity');
+    case ScenarioId.PRECEDENCE:
+      // The IRSA role must never be assumed: the webhook gave container credentials precedence.
+      return mine.some((e) => e.eventName === 'AssumeRoleForPodIdentity') && !mine.some((e) => e.eventName === 'AssumeRoleWithWebIdentity');
     default:
-      return mine.some((e) => e.eventName === 'ListBuckets');
+      return mine.some(
+        (e) => e.eventName === 'ListBuckets' && (!expectation.ec2RoleDelivery || e.ec2RoleDelivery === expectation.ec2RoleDelivery),
+      );
   }
 }
 
@@ -337,13 +363,19 @@ export async function runTrail(options: TrailOptions, deps: TrailDeps): Promise<
   return ok ? ExitCode.OK : ExitCode.CHECK_FAILED;
 }
 
+/** What each `ec2RoleDelivery` value says about how a pod reached the node role. */
+const IMDS_DELIVERY: Record<string, string> = {
+  '2.0': '(IMDSv2 on a node: a session token, then the role)',
+  '1.0': '(IMDSv1 on a node: a plain GET, no token: HttpTokens is optional)',
+};
+
 function describeIdentity(e: TrailEvent): string {
   const lines = [e.identity ?? '-'];
   if (e.eventName === 'AssumeRoleForPodIdentity') {
     // The agent on the node makes this call with the node role; the pod gets the role in the response.
     lines.push('(the eks-pod-identity-agent, as the node role)');
   } else if (e.ec2RoleDelivery) {
-    lines.push(`ec2RoleDelivery ${e.ec2RoleDelivery} (IMDS on a node)`);
+    lines.push(`ec2RoleDelivery ${e.ec2RoleDelivery} ${IMDS_DELIVERY[e.ec2RoleDelivery] ?? '(IMDS on a node)'}`);
   }
   if (e.roleArn) lines.push(`-> ${e.roleArn}`);
   return lines.join('\n');

@@ -238,6 +238,8 @@ export function compare(
 
 /** What a wrong caller usually means, for the two mistakes users meet most. */
 function callerHint(scenario: Scenario, seen: CallerKind | undefined): string {
+  if (scenario.id === ScenarioId.PRECEDENCE && seen === CallerKind.WEB_IDENTITY_ROLE)
+    return ': the IRSA role won, so the pod was created before its association took effect; with both in place the webhook gives Pod Identity precedence';
   if (seen !== CallerKind.NODE_ROLE) return '';
   if (scenario.id === ScenarioId.IRSA)
     return ': the webhook never mutated the pod (created before its annotated service account), so the SDK fell back to IMDS';
@@ -284,7 +286,7 @@ function printVerdicts(out: Output, toggles: LabToggles, verdicts: ScenarioVerdi
   }
   if (verdicts.some((v) => v.deployed && !v.ok)) {
     out.say(
-      'A finished pod keeps the outcome of the toggles it ran under. After changing a toggle, run `npm run lab -- rerun <scenario>`, then verify again.',
+      'A finished pod keeps the outcome it had. Deploying with a toggle changed runs every pod again; to run one again without deploying, use `npm run lab -- rerun <scenario>`, then verify again.',
     );
   }
 }

@@ -78,8 +78,73 @@ function healthyLab(cluster: FakeCluster) {
     object: podObject({ namespace: 'pod-identity', name: 'eks-iam-test7', phase: 'Succeeded', exitCode: 0, env: POD_IDENTITY_ENV }),
   });
   cluster.addPod({ object: podObject({ namespace: 'pod-identity', name: 'eks-iam-test8', phase: 'Running', env: POD_IDENTITY_ENV }) });
+  cluster.addPod({
+    object: podObject({
+      namespace: 'pod-identity',
+      name: 'eks-iam-test9',
+      phase: 'Failed',
+      exitCode: 255,
+      env: POD_IDENTITY_ENV,
+      image: 'public.ecr.aws/aws-cli/aws-cli:2.14.6',
+    }),
+  });
+  cluster.addPod({
+    object: podObject({ namespace: 'precedence', name: 'eks-iam-test10', phase: 'Succeeded', exitCode: 0, env: POD_IDENTITY_ENV }),
+  });
+  cluster.addPod({ object: podObject({ namespace: 'precedence', name: 'eks-iam-test11', phase: 'Running', env: POD_IDENTITY_ENV }) });
   return aws;
 }
+
+describe('lab doctor (live), the credential chain surprises', () => {
+  let cluster: FakeCluster;
+  beforeEach(async () => {
+    cluster = await new FakeCluster().start();
+  });
+  afterEach(() => cluster.stop());
+
+  async function doctor(aws: ReturnType<typeof mockedAws>) {
+    const terminal = new CapturedTerminal();
+    const code = await runDoctor({ assembly }, { out: terminal.output(), aws: async () => aws.clients, kube: () => cluster.client() });
+    return { code, text: terminal.text };
+  }
+
+  test('warns when a Pod Identity pod runs an AWS CLI too old to use the credentials it was given', async () => {
+    // GIVEN eks-iam-test7 runs the CLI release before Pod Identity support
+    const aws = healthyLab(cluster);
+    cluster.addPod({
+      object: podObject({
+        namespace: 'pod-identity',
+        name: 'eks-iam-test7',
+        phase: 'Failed',
+        exitCode: 255,
+        env: POD_IDENTITY_ENV,
+        image: 'amazon/aws-cli:2.14.6',
+      }),
+    });
+    // WHEN
+    const { code, text } = await doctor(aws);
+    // THEN
+    expect(code).toBe(ExitCode.CHECK_FAILED);
+    expect(text).toContain(
+      '✗ [pod-identity] CLI new enough: Pod pod-identity/eks-iam-test7 runs AWS CLI 2.14.6 with EKS Pod Identity credentials, which need 2.15.0 or later.',
+    );
+  });
+
+  test('flags a precedence pod that got IRSA, created before its association took effect', async () => {
+    // GIVEN
+    const aws = healthyLab(cluster);
+    cluster.addPod({
+      object: podObject({ namespace: 'precedence', name: 'eks-iam-test10', phase: 'Succeeded', exitCode: 0, env: IRSA_ENV }),
+    });
+    // WHEN
+    const { code, text } = await doctor(aws);
+    // THEN
+    expect(code).toBe(ExitCode.CHECK_FAILED);
+    expect(text).toContain(
+      '✗ [precedence] annotation ignored: Pod precedence/eks-iam-test10 carries AWS_ROLE_ARN, AWS_WEB_IDENTITY_TOKEN_FILE',
+    );
+  });
+});
 
 describe('lab doctor (live)', () => {
   let cluster: FakeCluster;
@@ -98,6 +163,11 @@ describe('lab doctor (live)', () => {
     const { code, text } = await doctor(healthyLab(cluster));
     expect(text).not.toContain('✗');
     expect(code).toBe(ExitCode.OK);
+    // The deliberate surprises are explained, not flagged.
+    expect(text).toContain(
+      '✓ [old-sdk] CLI new enough: Pod pod-identity/eks-iam-test9 runs AWS CLI 2.14.6 with EKS Pod Identity credentials, which need 2.15.0 or later: the old-sdk scenario shows what it prints.',
+    );
+    expect(text).toContain('✓ [precedence] annotation ignored: Pod precedence/eks-iam-test10 got Pod Identity and none of AWS_ROLE_ARN');
     expect(text).toContain(`✓ [irsa] OIDC provider in IAM: ${PROVIDER_ARN} is registered with client id sts.amazonaws.com.`);
     expect(text).toContain('✓ [pod-identity] agent add-on: eks-pod-identity-agent v1.3.10-eksbuild.2 is ACTIVE.');
     expect(text).toContain('✓ [cluster] node IMDS: Node i-0a1b2c3d4e5f67890: HttpTokens required, hop limit 2');

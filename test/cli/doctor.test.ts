@@ -112,6 +112,32 @@ describe('lab doctor --offline', () => {
     expect(code).toBe(ExitCode.OK);
   });
 
+  test('GIVEN imds=leaky WHEN checked THEN it names HttpTokens optional as the hole that hop limit 1 does not close', async () => {
+    // GIVEN
+    const leaky = await synthLab({ imds: 'leaky' });
+    // WHEN
+    const { code, failed } = await doctor(leaky);
+    // THEN
+    expect(code).toBe(ExitCode.CHECK_FAILED);
+    expect(failed).toEqual([
+      expect.objectContaining({
+        check: 'IMDSv2 required',
+        detail: expect.stringMatching(
+          /HttpTokens optional: IMDSv1 stays open.*Hop limit 1 does not help: it stops only the IMDSv2 token PUT/,
+        ),
+        fix: expect.stringContaining('-c imds=locked'),
+      }),
+    ]);
+  });
+
+  test('explains the deliberate surprises as lessons: the old CLI, and IRSA plus Pod Identity on one service account', async () => {
+    const { text } = await doctor(synthesized);
+    expect(text).toMatch(
+      /✓ \[old-sdk\] CLI new enough: Pod pod-identity\/eks-iam-test9 runs AWS CLI 2\.14\.6, older than 2\.15\.0, on purpose/,
+    );
+    expect(text).toMatch(/✓ \[precedence\] one mode per service account: precedence\/eks-iam-test has both/);
+  });
+
   test('says which scenario stacks it skipped when they are not in the assembly', async () => {
     const dir = copyAssembly(synthesized);
     removeStack(dir, IRSA);
@@ -121,6 +147,35 @@ describe('lab doctor --offline', () => {
   });
 
   const cases: { name: string; stack: string; edit: (template: any) => void; check: string; names: RegExp }[] = [
+    {
+      name: 'the Pod Identity pod runs an AWS CLI too old for Pod Identity',
+      stack: POD_IDENTITY,
+      edit: (t) => {
+        const pods = podsManifest(t, 'eks-iam-test7');
+        pods.Properties.Manifest = pods.Properties.Manifest.replace(/aws-cli:2\.22\.0/g, 'aws-cli:2.14.6');
+      },
+      check: 'CLI new enough',
+      names: /Pod pod-identity\/eks-iam-test7 runs AWS CLI 2\.14\.6, older than 2\.15\.0, the first release that supports EKS Pod Identity/,
+    },
+    {
+      name: 'the Pod Identity service account also carries the IRSA annotation',
+      stack: POD_IDENTITY,
+      edit: (t) => {
+        const identity = resourceOfType(t, 'Custom::AWSCDK-EKS-KubernetesResource', (r) =>
+          JSON.stringify(r.Properties.Manifest).includes('ServiceAccount'),
+        );
+        identity.Properties.Manifest = JSON.stringify(
+          JSON.parse(identity.Properties.Manifest).map((o: any) =>
+            o.kind === 'ServiceAccount'
+              ? { ...o, metadata: { ...o.metadata, annotations: { [IRSA_ROLE_ANNOTATION]: 'arn:aws:iam::123456789012:role/x' } } }
+              : o,
+          ),
+        );
+      },
+      check: 'one mode per service account',
+      names:
+        /pod-identity\/eks-iam-test has both the eks\.amazonaws\.com\/role-arn annotation and a Pod Identity association: the webhook gives the association precedence/,
+    },
     {
       name: 'the IRSA trust names the wrong namespace in sub',
       stack: IRSA,

@@ -221,6 +221,58 @@ describe('lab trail', () => {
     expect(terminal.text).toContain('- node-role: no event expected (imds=locked');
   });
 
+  test('GIVEN imds=leaky THEN node-role needs a ListBuckets delivered by IMDSv1, and an IMDSv2 one does not count', async () => {
+    // GIVEN only the IMDSv2 event the open node would leave
+    const aws = deployedAccount(['eks-oidc-demo', 'eks-oidc-demo-node-role'], 'leaky');
+    aws.mocks.cloudTrail.on(LookupEventsCommand, byName('ListBuckets')).resolves({ Events: [nodeRoleListBuckets] });
+    const before = new CapturedTerminal();
+    // WHEN / THEN
+    expect(await runTrail({}, { aws: aws.clients, out: before.output(), clock: fakeClock() })).toBe(ExitCode.CHECK_FAILED);
+    expect(before.text).toContain('node-role: ListBuckets as the node role, ec2RoleDelivery 1.0 not found');
+    // GIVEN the IMDSv1 event the leaky node leaves
+    const v1 = event('ListBuckets', '2026-11-26T11:58:09Z', {
+      eventSource: 's3.amazonaws.com',
+      errorCode: 'AccessDenied',
+      userIdentity: {
+        type: 'AssumedRole',
+        arn: NODE_ROLE_ARN,
+        sessionContext: { sessionIssuer: { type: 'Role' }, ec2RoleDelivery: '1.0' },
+      },
+    });
+    aws.mocks.cloudTrail.on(LookupEventsCommand, byName('ListBuckets')).resolves({ Events: [v1] });
+    const after = new CapturedTerminal();
+    expect(await runTrail({}, { aws: aws.clients, out: after.output(), clock: fakeClock() })).toBe(ExitCode.OK);
+    expect(after.text).toContain('ec2RoleDelivery 1.0 (IMDSv1 on a node: a plain GET, no token: HttpTokens is optional)');
+  });
+
+  test('GIVEN the precedence stack THEN it needs its Pod Identity exchange, and an IRSA exchange for it fails the check', async () => {
+    const aws = deployedAccount(['eks-oidc-demo', 'eks-oidc-demo-precedence']);
+    const precedencePodIdentity = event('AssumeRoleForPodIdentity', '2026-11-26T11:56:10Z', {
+      eventSource: 'eks-auth.amazonaws.com',
+      userIdentity: { type: 'AssumedRole', arn: NODE_ROLE_ARN, sessionContext: { ec2RoleDelivery: '2.0' } },
+      responseElements: {
+        assumedRoleUser: {
+          arn: `arn:aws:sts::${ACCOUNT}:assumed-role/eks-oidc-demo-precedence-PodIdentityRoleE5932633-Q1/eks-eks-oidc-de-eks-iam-te-1`,
+        },
+      },
+    });
+    aws.mocks.cloudTrail.on(LookupEventsCommand, byName('AssumeRoleForPodIdentity')).resolves({ Events: [precedencePodIdentity] });
+    const ok = new CapturedTerminal();
+    expect(await runTrail({}, { aws: aws.clients, out: ok.output(), clock: fakeClock() })).toBe(ExitCode.OK);
+    // GIVEN the IRSA role was assumed too: the annotation was not ignored
+    const irsaToo = event('AssumeRoleWithWebIdentity', '2026-11-26T11:56:30Z', {
+      eventSource: 'sts.amazonaws.com',
+      userIdentity: { type: 'WebIdentityUser', userName: 'system:serviceaccount:precedence:eks-iam-test' },
+      requestParameters: { roleArn: `arn:aws:iam::${ACCOUNT}:role/eks-oidc-demo-precedence-IrsaRoleEF0CCB7B-Q2` },
+    });
+    aws.mocks.cloudTrail.on(LookupEventsCommand, byName('AssumeRoleWithWebIdentity')).resolves({ Events: [irsaToo] });
+    const bad = new CapturedTerminal();
+    expect(await runTrail({}, { aws: aws.clients, out: bad.output(), clock: fakeClock() })).toBe(ExitCode.CHECK_FAILED);
+    expect(bad.text).toContain(
+      'precedence: AssumeRoleForPodIdentity for the precedence Pod Identity role, and no AssumeRoleWithWebIdentity not found',
+    );
+  });
+
   test('GIVEN --wait WHEN nothing ever arrives THEN it stops at its bound', async () => {
     const aws = deployedAccount();
     const clock = fakeClock();

@@ -3,7 +3,7 @@ import { ExitCode } from '../../lib/cli/errors';
 import { LabKube } from '../../lib/cli/kube';
 import { CALLER_IDENTITY_COMMAND, runVerify } from '../../lib/cli/verify';
 import { ImdsMode } from '../../lib/lab-config';
-import { CallerKind, LabToggles, ScenarioId, expectedOutcome, scenario } from '../../lib/scenarios';
+import { CallerKind, LabToggles, OLD_SDK_POD_IDENTITY_ERROR, ScenarioId, expectedOutcome, scenario } from '../../lib/scenarios';
 import { togglesAssembly } from './support/assembly';
 import { ExecReply, FakeCluster, FakePod, podObject } from './support/fake-cluster';
 import { CapturedTerminal, fakeClock } from './support/output';
@@ -22,6 +22,7 @@ const LOGS = {
   accessDenied: '\nAn error occurred (AccessDenied) when calling the ListBuckets operation: Access Denied\n',
   noCredentials: '\nUnable to locate credentials. You can configure credentials by running "aws configure".\n',
   buckets: '2026-11-20 09:12:44 eks-oidc-demo-example-bucket\n',
+  oldSdk: `\n${OLD_SDK_POD_IDENTITY_ERROR}\n`,
 };
 
 /** `aws sts get-caller-identity` in a sleep pod, as the given kind of caller. */
@@ -43,9 +44,11 @@ function passing(id: ScenarioId, toggles: LabToggles = DEFAULTS): ScenarioFixtur
   const expected = expectedOutcome(id, toggles);
   const log = expected.logSignature?.includes('AccessDenied')
     ? LOGS.accessDenied
-    : expected.logSignature
-      ? LOGS.noCredentials
-      : LOGS.buckets;
+    : expected.logSignature === OLD_SDK_POD_IDENTITY_ERROR
+      ? LOGS.oldSdk
+      : expected.logSignature
+        ? LOGS.noCredentials
+        : LOGS.buckets;
   return { s3Ls: { phase: expected.phase, exitCode: expected.exitCode, log }, exec: callerIs(expected.caller) };
 }
 
@@ -87,9 +90,12 @@ describe('lab verify', () => {
 
   // The passing fixture of every scenario, under every toggle value: each must pass, or the cases below prove nothing.
   test.each(
-    [DEFAULTS, { imds: ImdsMode.OPEN, nodeRoleS3Access: true }, { imds: ImdsMode.LOCKED, nodeRoleS3Access: false }].flatMap((toggles) =>
-      Object.values(ScenarioId).map((id) => [id, JSON.stringify(toggles), toggles] as const),
-    ),
+    [
+      DEFAULTS,
+      { imds: ImdsMode.OPEN, nodeRoleS3Access: true },
+      { imds: ImdsMode.LOCKED, nodeRoleS3Access: false },
+      { imds: ImdsMode.LEAKY, nodeRoleS3Access: false },
+    ].flatMap((toggles) => Object.values(ScenarioId).map((id) => [id, JSON.stringify(toggles), toggles] as const)),
   )('GIVEN %s behaving as the table says under %s THEN it passes', async (id, _label, toggles) => {
     deploy(cluster, id, passing(id, toggles));
     const { code, verdicts } = await verify([id], toggles);
@@ -310,6 +316,8 @@ describe('lab verify', () => {
         { assembly: togglesAssembly(DEFAULTS) },
         { kube: cluster.client(), out: new CapturedTerminal().output(), clock: fakeClock() },
       ),
-    ).rejects.toThrow(/None of node-role, bystander, secret-injected, irsa, pod-identity is deployed.*cdk deploy --all/);
+    ).rejects.toThrow(
+      /None of node-role, bystander, secret-injected, irsa, pod-identity, old-sdk, precedence is deployed.*cdk deploy --all/,
+    );
   });
 });

@@ -13,6 +13,7 @@ import { AwsClients } from '../aws-clients';
 import { firstLine } from '../errors';
 import { LabKube } from '../kube';
 import { CLUSTER_SCOPE, FindingList } from './findings';
+import { MODE_LABEL, cliTooOld } from './cli-version';
 import { IRSA_INJECTED_ENV, POD_IDENTITY_INJECTED_ENV, envNames } from './kube-names';
 import { IMDS_HOP_LIMIT, IRSA_ROLE_ANNOTATION, POD_IDENTITY_AGENT_ADDON, STS_AUDIENCE } from '../../lab-names';
 
@@ -51,6 +52,8 @@ export async function liveChecks(aws: AwsClients, kube: LabKube, scope: LiveScop
   if (scope.toggles) await checkNodeHopLimit(aws, scope.toggles, findings);
   if (scope.scenarios.has(ScenarioId.IRSA)) await checkIrsaPods(kube, findings);
   if (scope.scenarios.has(ScenarioId.POD_IDENTITY)) await checkPodIdentityPods(kube, findings);
+  if (scope.scenarios.has(ScenarioId.PRECEDENCE)) await checkPrecedencePods(kube, findings);
+  await checkCliVersions(kube, scope.scenarios, findings);
 }
 
 /**
@@ -257,6 +260,60 @@ async function checkIrsaPods(kube: LabKube, findings: FindingList): Promise<void
 
 async function checkPodIdentityPods(kube: LabKube, findings: FindingList): Promise<void> {
   await checkInjected(kube, ScenarioId.POD_IDENTITY, POD_IDENTITY_INJECTED_ENV, 'the EKS Pod Identity webhook', findings);
+}
+
+/**
+ * With both an association and the IRSA annotation, the webhook injects container credentials
+ * alone (amazon-eks-pod-identity-webhook `pkg/handler/handler.go`: "Container credentials method
+ * takes precedence").
+ */
+async function checkPrecedencePods(kube: LabKube, findings: FindingList): Promise<void> {
+  await checkInjected(kube, ScenarioId.PRECEDENCE, POD_IDENTITY_INJECTED_ENV, 'the EKS Pod Identity webhook', findings);
+  const precedence = scenarioById(ScenarioId.PRECEDENCE);
+  const pod = await kube.readPod(precedence.namespace, precedence.s3LsPod);
+  const irsa = envNames((pod?.spec ?? {}) as never).filter((name) => IRSA_INJECTED_ENV.includes(name));
+  if (irsa.length > 0) {
+    findings.fail(
+      ScenarioId.PRECEDENCE,
+      'annotation ignored',
+      `Pod ${precedence.namespace}/${precedence.s3LsPod} carries ${irsa.join(', ')}: it was mutated for IRSA, so the association was not in effect when it was created.`,
+      `Run it again once the association is in effect: \`npm run lab -- rerun ${ScenarioId.PRECEDENCE}\`.`,
+    );
+  } else if (pod) {
+    findings.pass(
+      ScenarioId.PRECEDENCE,
+      'annotation ignored',
+      `Pod ${precedence.namespace}/${precedence.s3LsPod} got Pod Identity and none of ${IRSA_INJECTED_ENV.join(', ')}: the ${IRSA_ROLE_ANNOTATION} annotation was ignored.`,
+    );
+  }
+}
+
+/**
+ * A pod's AWS CLI must be new enough for the credentials the webhook gave it. Only the old-sdk
+ * scenario's pod is too old, on purpose.
+ */
+async function checkCliVersions(kube: LabKube, deployed: ReadonlySet<ScenarioId>, findings: FindingList): Promise<void> {
+  for (const id of deployed) {
+    const scenario = scenarioById(id);
+    for (const name of [scenario.s3LsPod, scenario.sleepPod].filter((n): n is string => n !== undefined)) {
+      const pod = await kube.readPod(scenario.namespace, name);
+      if (!pod) continue;
+      const env = envNames(pod.spec as never);
+      const mode = env.includes(POD_IDENTITY_INJECTED_ENV[0]) ? 'podIdentity' : env.includes(IRSA_INJECTED_ENV[0]) ? 'irsa' : undefined;
+      const image = pod.spec?.containers?.[0]?.image;
+      const tooOld = mode && cliTooOld(image, mode);
+      if (!mode || !tooOld) continue;
+      const where = `Pod ${scenario.namespace}/${name} runs AWS CLI ${tooOld.version} with ${MODE_LABEL[mode]} credentials, which need ${tooOld.minimum} or later`;
+      if (id === ScenarioId.OLD_SDK) findings.pass(id, 'CLI new enough', `${where}: the old-sdk scenario shows what it prints.`);
+      else
+        findings.fail(
+          id,
+          'CLI new enough',
+          `${where}.`,
+          `Use an AWS CLI image at ${tooOld.minimum} or later, then redeploy ${scenario.stackName}.`,
+        );
+    }
+  }
 }
 
 async function checkInjected(kube: LabKube, id: ScenarioId, wanted: string[], webhook: string, findings: FindingList): Promise<void> {

@@ -1,10 +1,11 @@
 import { LAB_CLUSTER } from '../../cluster-contract';
 import { ImdsMode } from '../../lab-config';
-import { LabToggles, SCENARIOS, Scenario, ScenarioId } from '../../scenarios';
+import { LabToggles, SCENARIOS, Scenario, ScenarioId, scenario as scenarioById } from '../../scenarios';
 import { KubeObject, LabAssembly, ManifestResource, StackTemplate } from '../assembly';
 import { LabError } from '../errors';
 import { CLUSTER_SCOPE, FindingList } from './findings';
 import { OIDC_PROVIDER_TYPES, PLACEHOLDER_ISSUER } from './intrinsics';
+import { MODE_LABEL, cliTooOld } from './cli-version';
 import { PodSpec, STATIC_KEY_ENV, envNames } from './kube-names';
 import { IMDS_HOP_LIMIT, IRSA_ROLE_ANNOTATION, POD_IDENTITY_AGENT_ADDON, POD_IDENTITY_PRINCIPAL, STS_AUDIENCE } from '../../lab-names';
 
@@ -19,6 +20,9 @@ export interface OfflineReport {
 
 const ISSUER_HOST_PATH = PLACEHOLDER_ISSUER.replace(/^https:\/\//, '');
 const SUB_PREFIX = 'system:serviceaccount';
+
+/** The scenarios whose pods get their credentials through a Pod Identity association. */
+const POD_IDENTITY_SCENARIOS: readonly ScenarioId[] = [ScenarioId.POD_IDENTITY, ScenarioId.OLD_SDK, ScenarioId.PRECEDENCE];
 
 /** Checks the cloud assembly for the mistakes that break a scenario, without AWS or a cluster. */
 export function offlineChecks(assembly: LabAssembly): OfflineReport {
@@ -42,10 +46,14 @@ export function offlineChecks(assembly: LabAssembly): OfflineReport {
     }
     checkPods(stack, scenario, findings);
     if (scenario.id === ScenarioId.IRSA) checkIrsa(stack, scenario, findings);
-    if (scenario.id === ScenarioId.POD_IDENTITY) checkPodIdentity(stack, scenario, assembly.clusterStack, findings);
+    if (POD_IDENTITY_SCENARIOS.includes(scenario.id)) checkPodIdentity(stack, scenario, assembly.clusterStack, findings);
     checkSecretRefs(stack, scenario, findings);
   }
-  for (const stack of assembly.stacks) checkNoSecretMaterial(stack, findings);
+  for (const stack of assembly.stacks) {
+    checkNoSecretMaterial(stack, findings);
+    checkOneModePerServiceAccount(stack, findings);
+    checkCliVersions(stack, findings);
+  }
   return { findings, skipped, toggles };
 }
 
@@ -78,8 +86,8 @@ function checkCluster(assembly: LabAssembly, findings: FindingList, toggles: Lab
       findings.fail(
         CLUSTER_SCOPE,
         'IMDSv2 required',
-        `${where} has HttpTokens ${options.HttpTokens ?? 'unset'}: IMDSv1 stays open, and any pod can read the node role with a plain GET.`,
-        'Set requireImdsv2: true on the launch template (MetadataOptions.HttpTokens: required).',
+        `${where} has HttpTokens ${options.HttpTokens ?? 'unset'}: IMDSv1 stays open, and any pod can read the node role with a plain GET${options.HttpPutResponseHopLimit === 1 ? '. Hop limit 1 does not help: it stops only the IMDSv2 token PUT, and the SDK then falls back to IMDSv1' : ''}.`,
+        'Set requireImdsv2: true on the launch template (MetadataOptions.HttpTokens: required): `npx cdk deploy --all -c imds=locked`.',
       );
     } else {
       findings.pass(CLUSTER_SCOPE, 'IMDSv2 required', `${where} has HttpTokens required.`);
@@ -508,16 +516,6 @@ function checkPodIdentity(stack: StackTemplate, scenario: Scenario, cluster: Sta
     }
   }
 
-  const account = findObject(stack, 'ServiceAccount', scenario.namespace, scenario.serviceAccount);
-  if (account?.object.metadata?.annotations?.[IRSA_ROLE_ANNOTATION]) {
-    findings.fail(
-      scenario.id,
-      'one identity per pod',
-      `Service account ${scenario.namespace}/${scenario.serviceAccount} also carries ${IRSA_ROLE_ANNOTATION}: web identity comes before container credentials in the SDK chain, so IRSA would win.`,
-      `Remove the ${IRSA_ROLE_ANNOTATION} annotation from the Pod Identity service account.`,
-    );
-  }
-
   const addon = cluster
     ?.resourcesOfType('AWS::EKS::Addon')
     .find(({ resource }) => cluster.property(resource, 'AddonName') === POD_IDENTITY_AGENT_ADDON);
@@ -530,6 +528,84 @@ function checkPodIdentity(stack: StackTemplate, scenario: Scenario, cluster: Sta
     );
   } else {
     findings.pass(scenario.id, 'agent add-on', `The cluster stack installs ${POD_IDENTITY_AGENT_ADDON} (${addon.logicalId}).`);
+  }
+}
+
+/** The service accounts a stack gives a Pod Identity association, as `namespace/name`. */
+function associatedAccounts(stack: StackTemplate): Set<string> {
+  return new Set(
+    stack
+      .resourcesOfType('AWS::EKS::PodIdentityAssociation')
+      .map(({ resource }) => `${String(stack.property(resource, 'Namespace'))}/${String(stack.property(resource, 'ServiceAccount'))}`),
+  );
+}
+
+/**
+ * A service account with both an IRSA annotation and a Pod Identity association gets Pod Identity
+ * alone: the webhook gives container credentials precedence and never reads the annotation
+ * (amazon-eks-pod-identity-webhook `pkg/handler/handler.go`, `buildPodPatchConfig`). Only the
+ * precedence scenario does that on purpose.
+ */
+function checkOneModePerServiceAccount(stack: StackTemplate, findings: FindingList): void {
+  const associated = associatedAccounts(stack);
+  for (const manifest of stack.manifests()) {
+    for (const object of manifest.objects.filter((o) => o.kind === 'ServiceAccount' && o.metadata?.annotations?.[IRSA_ROLE_ANNOTATION])) {
+      const account = `${object.metadata?.namespace ?? 'default'}/${object.metadata?.name}`;
+      if (!associated.has(account)) continue;
+      const precedence = scenarioById(ScenarioId.PRECEDENCE);
+      if (account === `${precedence.namespace}/${precedence.serviceAccount}` && stack.stackName === precedence.stackName) {
+        findings.pass(
+          ScenarioId.PRECEDENCE,
+          'one mode per service account',
+          `${account} has both the ${IRSA_ROLE_ANNOTATION} annotation and an association, as the precedence scenario shows: the webhook injects Pod Identity and ignores the annotation.`,
+        );
+        continue;
+      }
+      findings.fail(
+        scopeOf(stack),
+        'one mode per service account',
+        `Service account ${account} has both the ${IRSA_ROLE_ANNOTATION} annotation and a Pod Identity association: the webhook gives the association precedence, so the IRSA role is silently never used.`,
+        `Keep one: remove the ${IRSA_ROLE_ANNOTATION} annotation, or the association.`,
+      );
+    }
+  }
+}
+
+/**
+ * Every lab pod runs the AWS CLI; one too old for the credential mode its service account uses
+ * cannot use what the webhook injects. Only the old-sdk scenario does that on purpose.
+ */
+function checkCliVersions(stack: StackTemplate, findings: FindingList): void {
+  const associated = associatedAccounts(stack);
+  const annotated = new Set(
+    stack
+      .manifests()
+      .flatMap((m) => m.objects)
+      .filter((o) => o.kind === 'ServiceAccount' && o.metadata?.annotations?.[IRSA_ROLE_ANNOTATION])
+      .map((o) => `${o.metadata?.namespace ?? 'default'}/${o.metadata?.name}`),
+  );
+  const oldSdk = scenarioById(ScenarioId.OLD_SDK);
+  for (const pod of stack.manifests().flatMap((m) => m.objects.filter((o) => o.kind === 'Pod'))) {
+    const spec = (pod.spec ?? {}) as PodSpec & { containers?: { image?: string }[] };
+    const account = `${pod.metadata?.namespace ?? 'default'}/${spec.serviceAccountName ?? 'default'}`;
+    const mode = associated.has(account) ? 'podIdentity' : annotated.has(account) ? 'irsa' : undefined;
+    const tooOld = mode && cliTooOld(spec.containers?.[0]?.image, mode);
+    if (!mode || !tooOld) continue;
+    const where = `Pod ${pod.metadata?.namespace}/${pod.metadata?.name} runs AWS CLI ${tooOld.version}`;
+    if (stack.stackName === oldSdk.stackName && pod.metadata?.name === oldSdk.s3LsPod) {
+      findings.pass(
+        ScenarioId.OLD_SDK,
+        'CLI new enough',
+        `${where}, older than ${tooOld.minimum}, on purpose: the old-sdk scenario shows it failing with ${MODE_LABEL[mode]}.`,
+      );
+      continue;
+    }
+    findings.fail(
+      scopeOf(stack),
+      'CLI new enough',
+      `${where}, older than ${tooOld.minimum}, the first release that supports ${MODE_LABEL[mode]}, which its service account ${account} uses.`,
+      `Use an AWS CLI image at ${tooOld.minimum} or later (-c awsCliImage=public.ecr.aws/aws-cli/aws-cli:<tag>).`,
+    );
   }
 }
 

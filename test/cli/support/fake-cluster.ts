@@ -223,6 +223,7 @@ export function podObject(options: {
   serviceAccount?: string;
   env?: { name: string; value?: string }[];
   command?: string[];
+  image?: string;
 }): Record<string, any> {
   const terminated = options.exitCode !== undefined;
   return {
@@ -244,7 +245,7 @@ export function podObject(options: {
       containers: [
         {
           name: 'aws-cli',
-          image: 'amazon/aws-cli:2.22.0',
+          image: options.image ?? 'public.ecr.aws/aws-cli/aws-cli:2.22.0',
           ...(options.command ? { command: options.command } : { args: ['s3', 'ls'] }),
           env: options.env,
           volumeMounts: [{ name: 'kube-api-access-x7k2p', readOnly: true, mountPath: '/var/run/secrets/kubernetes.io/serviceaccount' }],
