@@ -204,6 +204,34 @@ describe('lab token', () => {
     expect(terminal.text).toContain(`- IRSA: not read, cat: ${TOKEN_PATHS[TokenKind.IRSA]}: No such file or directory.`);
   });
 
+  test('GIVEN IRSA and Pod Identity on one service account THEN it shows the pod got the Pod Identity token and no IRSA token', async () => {
+    // GIVEN the webhook gave eks-iam-test11 container credentials only
+    const projected = await cluster.sign(
+      { sub: 'system:serviceaccount:precedence:eks-iam-test', aud: ['https://kubernetes.default.svc'] },
+      { lifetimeSeconds: 3607 },
+    );
+    const podIdentity = await cluster.sign(
+      { sub: 'system:serviceaccount:precedence:eks-iam-test', aud: ['pods.eks.amazonaws.com'] },
+      { lifetimeSeconds: 86400 },
+    );
+    sleepPod(cluster, 'precedence', 'eks-iam-test11', {
+      [TOKEN_PATHS[TokenKind.PROJECTED]]: projected,
+      [TOKEN_PATHS[TokenKind.POD_IDENTITY]]: podIdentity,
+    });
+    const terminal = new CapturedTerminal();
+    // WHEN
+    const code = await runToken({ scenario: ScenarioId.PRECEDENCE }, { kube: cluster.client(), out: terminal.output(true), fetch });
+    // THEN
+    expect(code).toBe(ExitCode.OK);
+    const tokens = terminal.json().tokens as { kind: string; missing?: string; claims?: { aud?: string[] } }[];
+    expect(tokens.map((t) => [t.kind, t.missing === undefined])).toEqual([
+      [TokenKind.PROJECTED, true],
+      [TokenKind.IRSA, false],
+      [TokenKind.POD_IDENTITY, true],
+    ]);
+    expect(tokens[1].missing).toContain('No such file or directory');
+  });
+
   test('fails for the bystander, which has no sleep pod', async () => {
     await expect(
       runToken({ scenario: ScenarioId.BYSTANDER }, { kube: cluster.client(), out: new CapturedTerminal().output(), fetch }),
