@@ -121,6 +121,8 @@ export function parseDrill(value: unknown): Drill | undefined {
   if (value === undefined) return undefined;
   const drills = Object.values(Drill);
   const drill = drills.find((name) => name === value);
-  if (drill === undefined) throw invalid(CONTEXT_KEYS.drill, value, drills.join('|'));
+  if (drill === undefined) {
+    throw new Error(`${invalid(CONTEXT_KEYS.drill, value, drills.join('|')).message} \`npm run lab -- drill\` says what each one breaks.`);
+  }
   return drill;
 }
