@@ -171,6 +171,14 @@ describe.each(CASES)('drill $drill', ({ drill, stack, edit, doctor }) => {
     expect(JSON.parse(healthy[stack]).Metadata?.[DRILL_METADATA_KEY]).toBeUndefined();
   });
 
+  test('adds no pod: the node has no slot for another sleeping one (test/node-capacity.test.ts)', () => {
+    const pods = (text: string) => {
+      const resource = podsOf(JSON.parse(text));
+      return [resource.Properties[LabPodsProperty.MANIFEST], resource.Properties[LabPodsProperty.RUN_ONCE]];
+    };
+    expect(pods(drilled[stack])).toEqual(pods(healthy[stack]));
+  });
+
   test(`fails lab doctor --offline, naming the mistake in '${doctor.check}' with its fix`, async () => {
     const terminal = new CapturedTerminal();
     const unused = () => {
