@@ -8,7 +8,9 @@ import { Drill } from '../lib/lab-config';
 import { DRILL_METADATA_KEY, LAB_PODS_RESOURCE_TYPE } from '../lib/lab-names';
 import { LabPodsProperty } from '../lib/lab-pods';
 import { DRILL_OUTCOMES, ScenarioId } from '../lib/scenarios';
+import { AwsSolutionsChecks } from 'cdk-nag';
 import { synthLab } from './cli/support/assembly';
+import { buildTestLab } from './util';
 import { CapturedTerminal } from './cli/support/output';
 
 const IRSA = 'eks-oidc-demo-irsa';
@@ -177,6 +179,13 @@ describe.each(CASES)('drill $drill', ({ drill, stack, edit, doctor }) => {
       return [resource.Properties[LabPodsProperty.MANIFEST], resource.Properties[LabPodsProperty.RUN_ONCE]];
     };
     expect(pods(drilled[stack])).toEqual(pods(healthy[stack]));
+  });
+
+  test('passes cdk-nag AWS Solutions: the mistake is in the trust, never in what an identity may do', async () => {
+    const lab = await buildTestLab({ drill });
+    const report = new AwsSolutionsChecks().validateScope(lab.app);
+    expect(report.violations.map((v) => v.ruleName)).toEqual([]);
+    expect(report.success).toBe(true);
   });
 
   test(`fails lab doctor --offline, naming the mistake in '${doctor.check}' with its fix`, async () => {
