@@ -240,7 +240,8 @@ const NO_PROVIDER = webIdentityRefused(
  * message starts 'Received non 200 response {status} from container metadata: {body}'
  * (`awscli/botocore/utils.py` ContainerMetadataFetcher). The agent's body is EKS Auth's error,
  * '[<request id>]: (<code>): <message>, fault: <fault>' (aws/eks-pod-identity-agent
- * `pkg/errors/errors.go` HandleCredentialFetchingError).
+ * `pkg/errors/errors.go` HandleCredentialFetchingError). The agent caches credentials by the pod's
+ * token (`internal/credsretriever/refreshing_cache.go`), so pods created anew ask EKS Auth again.
  */
 const AGENT_REFUSED = 'Error when retrieving credentials from container-role: Error retrieving metadata: Received non 200 response';
 
