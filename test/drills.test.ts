@@ -7,7 +7,7 @@ import { ANOTHER_CLUSTERS_ISSUER } from '../lib/irsa-stack';
 import { Drill } from '../lib/lab-config';
 import { DRILL_METADATA_KEY, LAB_PODS_RESOURCE_TYPE } from '../lib/lab-names';
 import { LabPodsProperty } from '../lib/lab-pods';
-import { DRILL_OUTCOMES, ScenarioId } from '../lib/scenarios';
+import { DRILL_OUTCOMES, ScenarioId, scenario } from '../lib/scenarios';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { synthLab } from './cli/support/assembly';
 import { buildTestLab } from './util';
@@ -34,11 +34,21 @@ function idOf(template: CfnTemplate, type: string, where: (resource: any) => boo
   return ids[0];
 }
 
-const podsOf = (t: CfnTemplate) => t.Resources[idOf(t, LAB_PODS_RESOURCE_TYPE)];
+/** The pods resource of the scenario a drill breaks: a stack may hold other scenarios' pods too. */
+const podsIdOf = (t: CfnTemplate, id: ScenarioId) =>
+  idOf(t, LAB_PODS_RESOURCE_TYPE, (r) => JSON.stringify(r.Properties[LabPodsProperty.MANIFEST]).includes(`\\"${scenario(id).s3LsPod}\\"`));
+const podsOf = (t: CfnTemplate, id: ScenarioId) => t.Resources[podsIdOf(t, id)];
+/** The association of the Pod Identity scenario's service account. */
+const associationIdOf = (t: CfnTemplate) =>
+  idOf(
+    t,
+    'AWS::EKS::PodIdentityAssociation',
+    (r) => r.Properties.Namespace === 'pod-identity' && r.Properties.ServiceAccount === 'eks-iam-test',
+  );
 const trustConditionsOf = (t: CfnTemplate) => t.Resources[idOf(t, 'Custom::AWSCDKCfnJson')];
 const oidcProviderOf = (t: CfnTemplate) => t.Resources[idOf(t, 'AWS::IAM::OIDCProvider')];
-const roleOf = (t: CfnTemplate) =>
-  t.Resources[idOf(t, 'AWS::IAM::Role', (r) => JSON.stringify(r.Properties.AssumeRolePolicyDocument).includes('pods.eks.amazonaws.com'))];
+/** The role that association names. */
+const roleOf = (t: CfnTemplate) => t.Resources[t.Resources[associationIdOf(t)].Properties.RoleArn['Fn::GetAtt'][0]];
 const identityOf = (t: CfnTemplate) =>
   t.Resources[idOf(t, 'Custom::AWSCDK-EKS-KubernetesResource', (r) => JSON.stringify(r.Properties.Manifest).includes('ServiceAccount'))];
 
@@ -95,7 +105,7 @@ const CASES: DrillCase[] = [
       expect(account.metadata.annotations).toEqual({ 'eks.amazonaws.com/role-arn': 'ROLE_ARN' });
       delete account.metadata.annotations;
       identity.Properties.Manifest = JSON.stringify(objects);
-      delete podsOf(t).Properties[LabPodsProperty.WAIT_FOR_INJECTION];
+      delete podsOf(t, ScenarioId.IRSA).Properties[LabPodsProperty.WAIT_FOR_INJECTION];
     },
     doctor: { check: 'role annotation', names: /has no eks\.amazonaws\.com\/role-arn annotation.*falls back to the node role/ },
   },
@@ -119,8 +129,8 @@ const CASES: DrillCase[] = [
     drill: Drill.POD_IDENTITY_PODS_FIRST,
     stack: POD_IDENTITY,
     edit: (t) => {
-      const association = idOf(t, 'AWS::EKS::PodIdentityAssociation');
-      const podsId = idOf(t, LAB_PODS_RESOURCE_TYPE);
+      const association = associationIdOf(t);
+      const podsId = podsIdOf(t, ScenarioId.POD_IDENTITY);
       const pods = t.Resources[podsId];
       delete pods.Properties[LabPodsProperty.WAIT_FOR_INJECTION];
       pods.DependsOn = pods.DependsOn.filter((id: string) => id !== association);
@@ -166,7 +176,7 @@ describe.each(CASES)('drill $drill', ({ drill, stack, edit, doctor }) => {
     // WHEN the mistake is made by hand, the drill recorded in the metadata and in the pods' RunWith
     edit(expected);
     expected.Metadata = { ...expected.Metadata, [DRILL_METADATA_KEY]: drill };
-    const pods = podsOf(expected);
+    const pods = podsOf(expected, DRILL_OUTCOMES[drill].scenario);
     pods.Properties[LabPodsProperty.RUN_WITH] = { ...pods.Properties[LabPodsProperty.RUN_WITH], drill };
     // THEN that is the drilled stack, to the last property
     expect(JSON.parse(drilled[stack])).toEqual(expected);
@@ -175,7 +185,7 @@ describe.each(CASES)('drill $drill', ({ drill, stack, edit, doctor }) => {
 
   test('adds no pod: the node has no slot for another sleeping one (test/node-capacity.test.ts)', () => {
     const pods = (text: string) => {
-      const resource = podsOf(JSON.parse(text));
+      const resource = podsOf(JSON.parse(text), DRILL_OUTCOMES[drill].scenario);
       return [resource.Properties[LabPodsProperty.MANIFEST], resource.Properties[LabPodsProperty.RUN_ONCE]];
     };
     expect(pods(drilled[stack])).toEqual(pods(healthy[stack]));
