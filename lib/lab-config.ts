@@ -22,6 +22,11 @@ export interface LabConfig {
   readonly nodeRoleS3Access: boolean;
   /** Whether pods can reach the node role through IMDS. */
   readonly imds: ImdsMode;
+  /**
+   * One known mistake to deploy on purpose into the scenario it belongs to.
+   * @default - no drill: every scenario is deployed as it should be
+   */
+  readonly drill?: Drill;
 }
 
 /**
@@ -38,6 +43,7 @@ export const CONTEXT_KEYS = {
   awsCliImage: 'awsCliImage',
   nodeRoleS3Access: 'nodeRoleS3Access',
   imds: 'imds',
+  drill: 'drill',
 } as const;
 
 /** Reads a context value: `app.node.tryGetContext` in the app, a plain record in tests. */
@@ -52,6 +58,7 @@ export function parseLabConfig(read: ContextReader): LabConfig {
     awsCliImage: parseImage(CONTEXT_KEYS.awsCliImage, read(CONTEXT_KEYS.awsCliImage)),
     nodeRoleS3Access: parseBoolean(CONTEXT_KEYS.nodeRoleS3Access, read(CONTEXT_KEYS.nodeRoleS3Access), false),
     imds: parseEnum(CONTEXT_KEYS.imds, read(CONTEXT_KEYS.imds), ImdsMode, ImdsMode.OPEN),
+    drill: parseDrill(read(CONTEXT_KEYS.drill)),
   };
 }
 
@@ -90,4 +97,42 @@ function invalid(key: string, value: unknown, allowed: string): Error {
   return new Error(
     `Invalid context value for '${key}': got ${JSON.stringify(value)}, expected ${allowed}. Pass it as -c ${key}=<value> or set it in cdk.json.`,
   );
+}
+
+// ---- Drills: known mistakes, deployed on purpose ----
+
+/**
+ * The mistakes the lab can deploy on purpose, one at a time, with `-c drill=<name>`. Each one
+ * breaks the scenario it belongs to and nothing else; `lib/drills.ts` says what each breaks and
+ * `lib/scenarios.ts` what its pods then show.
+ */
+export enum Drill {
+  /** The IRSA role's trust requires `aud` = `sts.amazon.com`, a typo of `sts.amazonaws.com`. */
+  IRSA_AUD_TYPO = 'irsa-aud-typo',
+  /** The IAM OIDC provider lists client id `sts.amazon.com` instead of `sts.amazonaws.com`. */
+  IRSA_CLIENT_ID_TYPO = 'irsa-client-id-typo',
+  /** The IRSA role's trust names the service account in another namespace. */
+  IRSA_WRONG_NAMESPACE = 'irsa-wrong-namespace',
+  /** The IRSA service account lacks the role annotation, so the webhook injects nothing. */
+  IRSA_NO_ANNOTATION = 'irsa-no-annotation',
+  /** IAM has no OIDC provider for the cluster's issuer: the lab's provider names another issuer. */
+  IRSA_NO_OIDC_PROVIDER = 'irsa-no-oidc-provider',
+  /** The Pod Identity role trusts `sts:AssumeRole` without `sts:TagSession`. */
+  POD_IDENTITY_NO_TAG_SESSION = 'pod-identity-no-tag-session',
+  /** The Pod Identity pods are created before their association exists. */
+  POD_IDENTITY_PODS_FIRST = 'pod-identity-pods-first',
+}
+
+/**
+ * Parses a drill name, from context or from template metadata.
+ * @returns undefined when no drill is set
+ */
+export function parseDrill(value: unknown): Drill | undefined {
+  if (value === undefined) return undefined;
+  const drills = Object.values(Drill);
+  const drill = drills.find((name) => name === value);
+  if (drill === undefined) {
+    throw new Error(`${invalid(CONTEXT_KEYS.drill, value, drills.join('|')).message} \`npm run lab -- drill\` says what each one breaks.`);
+  }
+  return drill;
 }

@@ -11,6 +11,9 @@ export const IRSA_ROLE_ANNOTATION = 'eks.amazonaws.com/role-arn';
 /** The audience STS requires in an IRSA token: the OIDC provider's client id. */
 export const STS_AUDIENCE = 'sts.amazonaws.com';
 
+/** The common typo of STS_AUDIENCE, which the drills deploy on purpose. */
+export const STS_AUDIENCE_TYPO = 'sts.amazon.com';
+
 /** The service principal of the EKS Pod Identity agent's credential exchange. */
 export const POD_IDENTITY_PRINCIPAL = 'pods.eks.amazonaws.com';
 
@@ -37,6 +40,9 @@ export const IMDS_HTTP_TOKENS: Readonly<Record<ImdsMode, 'required' | 'optional'
 
 /** Template metadata key recording the toggles a deploy expects, for `lab verify` and `lab doctor`. */
 export const TOGGLES_METADATA_KEY = 'eks-oidc-demo:toggles';
+
+/** Template metadata key recording the drill deployed into a stack, for `lab verify` and `lab doctor`. */
+export const DRILL_METADATA_KEY = 'eks-oidc-demo:drill';
 
 /** The custom resource that creates a scenario's pods and runs them again when a toggle changes. */
 export const LAB_PODS_RESOURCE_TYPE = 'Custom::LabPods';

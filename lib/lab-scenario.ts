@@ -1,4 +1,4 @@
-import { StackProps } from 'aws-cdk-lib';
+import { Stack, StackProps } from 'aws-cdk-lib';
 import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import * as cdk8s from 'cdk8s';
 import { Construct, IDependable } from 'constructs';
@@ -6,6 +6,8 @@ import { IEnvVar } from 'kubernetes-models/v1';
 import { IdentityChart } from './charts/identity-chart';
 import { LegacyTokenChart } from './charts/legacy-token-chart';
 import { WorkloadChart } from './charts/workload-chart';
+import { Drill } from './lab-config';
+import { DRILL_METADATA_KEY } from './lab-names';
 import { InjectionGate, LabPods } from './lab-pods';
 import { LabToggles, Scenario } from './scenarios';
 
@@ -15,6 +17,11 @@ export interface ScenarioStackProps extends StackProps {
   readonly image: string;
   /** The toggles deployed with it: when one changes, the scenario's pods run again. */
   readonly toggles: LabToggles;
+  /**
+   * The drill deployed with the lab. A stack applies it only if it belongs to one of its scenarios.
+   * @default - no drill
+   */
+  readonly drill?: Drill;
 }
 
 export interface LabScenarioProps {
@@ -56,6 +63,12 @@ export interface LabScenarioProps {
    * @default - the scenario applies its own namespace and identity
    */
   readonly sharesIdentityWith?: LabScenario;
+  /**
+   * The drill this scenario is deployed with: its pods run again when it changes, and the
+   * stack's template metadata records it.
+   * @default - no drill: the scenario is deployed as it should be
+   */
+  readonly drill?: Drill;
 }
 
 /**
@@ -102,10 +115,19 @@ export class LabScenario extends Construct {
       namespace: scenario.namespace,
       pods: workloadChart.toJson(),
       runOnce: [scenario.s3LsPod],
-      runWith: { imds: props.toggles.imds, nodeRoleS3Access: String(props.toggles.nodeRoleS3Access) },
+      runWith: {
+        imds: props.toggles.imds,
+        nodeRoleS3Access: String(props.toggles.nodeRoleS3Access),
+        // Switching drills runs the pods again; without one the properties stay as they were.
+        ...(props.drill !== undefined && { drill: props.drill }),
+      },
       waitFor: props.waitFor,
     });
     this.pods.node.addDependency(this.identity);
+    if (props.drill !== undefined) {
+      const stack = Stack.of(this);
+      stack.templateOptions.metadata = { ...stack.templateOptions.metadata, [DRILL_METADATA_KEY]: props.drill };
+    }
   }
 
   /** Creates the pods only after these exist, e.g. the role or association they use. */

@@ -23,7 +23,13 @@ export interface LabStacks {
  */
 export async function buildLab(app: App, config: LabConfig, account?: string): Promise<LabStacks> {
   const env = { account, region: LAB_CLUSTER.region };
-  const common = { env, image: config.awsCliImage, toggles: { imds: config.imds, nodeRoleS3Access: config.nodeRoleS3Access } };
+  const common = {
+    env,
+    image: config.awsCliImage,
+    toggles: { imds: config.imds, nodeRoleS3Access: config.nodeRoleS3Access },
+    // Each scenario stack applies the drill only if it is one of its own.
+    drill: config.drill,
+  };
   const cluster = await buildClusterStack(app, { account, imds: config.imds });
 
   const irsa = new IrsaStack(app, scenario(ScenarioId.IRSA).stackName, common);

@@ -3,6 +3,8 @@ import * as eks from 'aws-cdk-lib/aws-eks';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { LAB_CLUSTER, importLabCluster } from './cluster-contract';
+import { drillFor } from './drills';
+import { Drill } from './lab-config';
 import { POD_IDENTITY_PRINCIPAL } from './lab-names';
 import { InjectionGate } from './lab-pods';
 import { LabScenario, ScenarioStackProps } from './lab-scenario';
@@ -24,11 +26,14 @@ export class PodIdentityStack extends Stack {
     super(scope, id, props);
     const lab = importLabCluster(this);
     const podIdentity = scenario(ScenarioId.POD_IDENTITY);
+    const drill = drillFor(props.drill, ScenarioId.POD_IDENTITY);
 
-    // The agent calls AssumeRoleForPodIdentity, which needs both sts:AssumeRole and sts:TagSession.
+    // The agent calls AssumeRoleForPodIdentity, which needs both sts:AssumeRole and sts:TagSession
+    // (EKS user guide, pod-id-role). The drill leaves TagSession out.
+    const principal = new iam.ServicePrincipal(POD_IDENTITY_PRINCIPAL);
     this.role = new iam.Role(this, 'S3ListRole', {
       description: 'Pod Identity role for pod-identity/eks-iam-test; may only list buckets',
-      assumedBy: new iam.SessionTagsPrincipal(new iam.ServicePrincipal(POD_IDENTITY_PRINCIPAL)),
+      assumedBy: drill === Drill.POD_IDENTITY_NO_TAG_SESSION ? principal : new iam.SessionTagsPrincipal(principal),
     });
     this.role.addToPolicy(listAllMyBuckets());
     acknowledgeListAllMyBuckets(this.role);
@@ -40,20 +45,31 @@ export class PodIdentityStack extends Stack {
       roleArn: this.role.roleArn,
     });
 
+    const podsFirst = drill === Drill.POD_IDENTITY_PODS_FIRST;
     const pods = new LabScenario(this, 'PodIdentity', {
       cluster: lab.cluster,
       scenario: podIdentity,
       image: props.image,
       toggles: props.toggles,
+      drill,
       createServiceAccount: true,
       // The webhook only injects credentials into pods created once the association is in effect.
-      waitFor: InjectionGate.podIdentity({
-        serviceAccount: podIdentity.serviceAccount,
-        namespace: podIdentity.namespace,
-        associationArn: association.attrAssociationArn,
-      }),
+      waitFor: podsFirst
+        ? undefined
+        : InjectionGate.podIdentity({
+            serviceAccount: podIdentity.serviceAccount,
+            namespace: podIdentity.namespace,
+            associationArn: association.attrAssociationArn,
+          }),
     });
-    pods.podsDependOn(association);
+    if (podsFirst) {
+      // The race the wait closes, reopened: with neither waiting for the other, CloudFormation
+      // would create both at once and the outcome would be luck. Here the pods always win, as
+      // they do for anyone who applies pods before their association.
+      association.node.addDependency(pods.pods);
+    } else {
+      pods.podsDependOn(association);
+    }
 
     // The same service account, but an AWS CLI released before EKS Pod Identity: it gets the same
     // injected variables and cannot use them.

@@ -1,5 +1,5 @@
 import { LAB_CLUSTER } from './cluster-contract';
-import { ImdsMode } from './lab-config';
+import { Drill, ImdsMode } from './lab-config';
 
 /** Each way a pod can get AWS credentials, as one scenario of the lab. */
 export enum ScenarioId {
@@ -29,7 +29,7 @@ export enum CallerKind {
   WEB_IDENTITY_ROLE = 'web-identity-role',
   /** `assumed-role/<role>/eks-<cluster>-…`, from `AssumeRoleForPodIdentity`. */
   POD_IDENTITY_ROLE = 'pod-identity-role',
-  /** The SDK found no credentials at all. */
+  /** The pod got no credentials: the SDK found none, or the exchange for them was refused. */
   NONE = 'none',
 }
 
@@ -64,6 +64,11 @@ export interface ExpectedOutcome {
   readonly ec2RoleDelivery?: '1.0' | '2.0';
   /** Why, in one sentence. */
   readonly why: string;
+  /**
+   * What of the printed error no source confirms, said rather than guessed.
+   * @default - the whole `logSignature` is confirmed by the source cited next to it
+   */
+  readonly unconfirmed?: string;
 }
 
 /** Where a scenario lives and what it runs. */
@@ -179,8 +184,12 @@ export const OLD_SDK_POD_IDENTITY_ERROR =
 const ACCESS_DENIED = 'An error occurred (AccessDenied) when calling the ListBuckets operation';
 const NO_CREDENTIALS = 'Unable to locate credentials';
 
-/** The one table of what every scenario should show under the given toggles. */
-export function expectedOutcome(id: ScenarioId, toggles: LabToggles): ExpectedOutcome {
+/**
+ * The one table of what every scenario should show under the given toggles, and under a drill
+ * if one is deployed: the drill's scenario shows the drill's outcome, every other its own.
+ */
+export function expectedOutcome(id: ScenarioId, toggles: LabToggles, drill?: Drill): ExpectedOutcome {
+  if (drill !== undefined && DRILL_OUTCOMES[drill].scenario === id) return DRILL_OUTCOMES[drill].outcome(toggles);
   switch (id) {
     case ScenarioId.NODE_ROLE:
     case ScenarioId.BYSTANDER:
@@ -261,3 +270,143 @@ function nodeRoleOutcome(toggles: LabToggles): ExpectedOutcome {
     why: `${leak}, so it used the node role, which may not list buckets.`,
   };
 }
+
+// ---- Drills: what each known mistake makes the pods show ----
+
+/** Which scenario a drill breaks, and what that scenario's pods show then. */
+export interface DrillOutcome {
+  /** The scenario the drill breaks; every other scenario keeps its own outcome. */
+  readonly scenario: ScenarioId;
+  /** What the scenario's `s3 ls` pod and its identity show under the drill. */
+  readonly outcome: (toggles: LabToggles) => ExpectedOutcome;
+}
+
+/**
+ * What the AWS CLI prints when STS refuses the web identity exchange: botocore's
+ * `ClientError.MSG_TEMPLATE`, 'An error occurred ({error_code}) when calling the {operation_name}
+ * operation{retry_info}: {error_message}' (aws-cli v2 `awscli/botocore/exceptions.py`). Neither
+ * error is retried, so there is no retry_info: only IDPCommunicationError is
+ * (`awscli/botocore/retries/special.py`). The web identity provider defers the STS call to the
+ * first use of the credentials and lets its error through, no later provider is tried
+ * (`awscli/botocore/credentials.py`, `AssumeRoleWithWebIdentityProvider`, `CredentialResolver`),
+ * so the toggles change nothing here.
+ */
+const webIdentityRefused = (code: string, message: string) =>
+  `An error occurred (${code}) when calling the AssumeRoleWithWebIdentity operation: ${message}`;
+
+/**
+ * STS's answer when the role's trust policy does not match the token ("IAM role trust policy is
+ * configured incorrectly", https://repost.aws/knowledge-center/iam-idp-access-error), as the AWS CLI
+ * printed it in an IRSA pod whose role trusts another namespace
+ * (ministryofjustice/cloud-platform-infrastructure#1262) or keys a condition wrongly
+ * (external-secrets/kubernetes-external-secrets#287).
+ */
+const TRUST_REFUSED = webIdentityRefused('AccessDenied', 'Not authorized to perform sts:AssumeRoleWithWebIdentity');
+
+/**
+ * STS's answer when the token's `aud` is not a client id of the IAM OIDC provider: the
+ * `sts.amazon.com` client id of awslabs/amazon-eks-irsa-cfn gave exactly this line (its PR #18); the
+ * XML error is quoted in aws/amazon-eks-pod-identity-webhook#232.
+ */
+const AUDIENCE_REFUSED = webIdentityRefused('InvalidIdentityToken', 'Incorrect token audience');
+
+/**
+ * STS's answer when no IAM OIDC provider has the token's issuer, which follows the message
+ * (kubernetes-sigs/aws-load-balancer-controller#1226, #2315).
+ */
+const NO_PROVIDER = webIdentityRefused(
+  'InvalidIdentityToken',
+  `No OpenIDConnect provider found in your account for https://oidc.eks.${LAB_CLUSTER.region}.amazonaws.com/id/`,
+);
+
+/**
+ * What the AWS CLI prints when the Pod Identity agent answers with an error: the container
+ * provider raises CredentialRetrievalError, 'Error when retrieving credentials from {provider}:
+ * {error_msg}' with provider `container-role`, around MetadataRetrievalError, 'Error retrieving
+ * metadata: {error_msg}' (`awscli/botocore/exceptions.py`, `credentials.py` ContainerProvider), whose
+ * message starts 'Received non 200 response {status} from container metadata: {body}'
+ * (`awscli/botocore/utils.py` ContainerMetadataFetcher). The agent's body is EKS Auth's error,
+ * '[<request id>]: (<code>): <message>, fault: <fault>' (aws/eks-pod-identity-agent
+ * `pkg/errors/errors.go` HandleCredentialFetchingError). The agent caches credentials by the pod's
+ * token (`internal/credsretriever/refreshing_cache.go`), so pods created anew ask EKS Auth again.
+ */
+const AGENT_REFUSED = 'Error when retrieving credentials from container-role: Error retrieving metadata: Received non 200 response';
+
+/** The pod got no credentials from the webhook's injection, so the SDK went on to IMDS, as the node-role scenario does. */
+const fellBackToNode = (toggles: LabToggles, why: string): ExpectedOutcome => ({
+  ...expectedOutcome(ScenarioId.NODE_ROLE, toggles),
+  why,
+});
+
+/** Every drill's row of the expected-outcome table. */
+export const DRILL_OUTCOMES: Readonly<Record<Drill, DrillOutcome>> = {
+  [Drill.IRSA_AUD_TYPO]: {
+    scenario: ScenarioId.IRSA,
+    outcome: () => ({
+      phase: PodPhase.FAILED,
+      exitCode: AWS_CLI_EXIT.SERVICE_ERROR,
+      logSignature: TRUST_REFUSED,
+      caller: CallerKind.NONE,
+      why: 'The token says aud sts.amazonaws.com and the trust wants sts.amazon.com: the condition never matches, so STS refuses the role.',
+    }),
+  },
+  [Drill.IRSA_CLIENT_ID_TYPO]: {
+    scenario: ScenarioId.IRSA,
+    outcome: () => ({
+      phase: PodPhase.FAILED,
+      exitCode: AWS_CLI_EXIT.SERVICE_ERROR,
+      logSignature: AUDIENCE_REFUSED,
+      caller: CallerKind.NONE,
+      why: "The token's aud, sts.amazonaws.com, is not a client id of the OIDC provider, so STS rejects the token before it reads the trust.",
+    }),
+  },
+  [Drill.IRSA_WRONG_NAMESPACE]: {
+    scenario: ScenarioId.IRSA,
+    outcome: () => ({
+      phase: PodPhase.FAILED,
+      exitCode: AWS_CLI_EXIT.SERVICE_ERROR,
+      logSignature: TRUST_REFUSED,
+      caller: CallerKind.NONE,
+      why: 'The token says sub system:serviceaccount:irsa:eks-iam-test and the trust names another namespace, so STS refuses the role.',
+    }),
+  },
+  [Drill.IRSA_NO_ANNOTATION]: {
+    scenario: ScenarioId.IRSA,
+    outcome: (toggles) =>
+      fellBackToNode(
+        toggles,
+        'Without the role annotation the webhook injects nothing, so the SDK silently falls back to IMDS and the node role.',
+      ),
+  },
+  [Drill.IRSA_NO_OIDC_PROVIDER]: {
+    scenario: ScenarioId.IRSA,
+    outcome: () => ({
+      phase: PodPhase.FAILED,
+      exitCode: AWS_CLI_EXIT.SERVICE_ERROR,
+      logSignature: NO_PROVIDER,
+      caller: CallerKind.NONE,
+      why: "IAM has no OIDC provider for the token's issuer, so STS cannot verify the token at all.",
+    }),
+  },
+  [Drill.POD_IDENTITY_NO_TAG_SESSION]: {
+    scenario: ScenarioId.POD_IDENTITY,
+    outcome: () => ({
+      phase: PodPhase.FAILED,
+      // botocore raises CredentialRetrievalError, not a service's ClientError: the CLI's general error code.
+      exitCode: AWS_CLI_EXIT.OTHER_ERROR,
+      logSignature: AGENT_REFUSED,
+      caller: CallerKind.NONE,
+      why: 'EKS Auth assumes the role with session tags, which the trust does not allow, so the agent hands the pod an error instead of credentials.',
+      unconfirmed:
+        "the status code and the rest of the line, EKS Auth's error as the agent passes it on; and whether EKS accepts such a role in an association at all (it refuses a role whose trust it finds invalid: hashicorp/terraform-provider-aws#41483)",
+    }),
+  },
+  [Drill.POD_IDENTITY_PODS_FIRST]: {
+    scenario: ScenarioId.POD_IDENTITY,
+    outcome: (toggles) =>
+      fellBackToNode(
+        toggles,
+        'The pods were created before their association existed, and the webhook only mutates at creation, so the SDK falls back to the node role.',
+      ),
+  },
+};

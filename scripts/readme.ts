@@ -1,8 +1,9 @@
-/** `npm run readme`: rewrites the README's expected-outcome table from lib/scenarios.ts. */
+/** `npm run readme`: rewrites the README's expected-outcome table and its drills from lib/scenarios.ts and lib/drills.ts. */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ImdsMode } from '../lib/lab-config';
-import { expectedOutcome, LabToggles, SCENARIOS } from '../lib/scenarios';
+import { DRILLS, drillDeployCommand } from '../lib/drills';
+import { Drill, ImdsMode } from '../lib/lab-config';
+import { DRILL_OUTCOMES, expectedOutcome, LabToggles, SCENARIOS, scenario } from '../lib/scenarios';
 
 export const OUTCOMES_START = '<!-- outcomes:start -->';
 export const OUTCOMES_END = '<!-- outcomes:end -->';
@@ -46,6 +47,66 @@ export function withCurrentOutcomes(readme: string): string {
   return `${readme.slice(0, start + OUTCOMES_START.length)}\n${outcomeTableMarkdown()}\n${readme.slice(end)}`;
 }
 
+// ---- Drills: one question and its folded answer per drill ----
+
+export const DRILLS_START = '<!-- drills:start -->';
+export const DRILLS_END = '<!-- drills:end -->';
+
+/** Each drill as a README subsection: how to deploy it, the question, and the answer under `<details>`. */
+export function drillsMarkdown(): string {
+  const defaults = DOCUMENTED_TOGGLES[0].toggles;
+  return Object.values(Drill)
+    .map((drill) => {
+      const guide = DRILLS[drill];
+      const id = DRILL_OUTCOMES[drill].scenario;
+      const { s3LsPod } = scenario(id);
+      const outcome = expectedOutcome(id, defaults, drill);
+      const commands = [guide.beforeDeploy?.command, drillDeployCommand(drill), guide.afterDeploy?.command].filter(Boolean);
+      const notes = [guide.beforeDeploy, guide.afterDeploy].filter(Boolean).map((step) => `\`${step!.command}\`: ${md(step!.why)}`);
+      return [
+        `#### \`${drill}\``,
+        '',
+        md(guide.breaks),
+        '',
+        '```bash',
+        ...commands,
+        '```',
+        ...(notes.length ? ['', ...notes.map((note) => `Why ${note}`)] : []),
+        '',
+        `**What will \`${s3LsPod}\` print, and who will CloudTrail say called?**`,
+        '',
+        '<details>',
+        '<summary>Answer</summary>',
+        '',
+        outcome.logSignature
+          ? `\`${s3LsPod}\` ends **${outcome.phase}** and prints:\n\n\`\`\`text\n${outcome.logSignature}\n\`\`\``
+          : `\`${s3LsPod}\` ends **${outcome.phase}** and prints the bucket list.`,
+        '',
+        `- **Caller:** \`${outcome.caller}\`. ${md(guide.cloudTrail)}`,
+        `- **Why:** ${md(outcome.why)}`,
+        ...(outcome.unconfirmed ? [`- **Unconfirmed:** ${md(outcome.unconfirmed)}.`] : []),
+        `- **Fix:** ${md(guide.fix)}`,
+        `- \`npm run lab -- verify ${id}\` checks this outcome; \`npm run lab -- doctor\` names the mistake.`,
+        '',
+        '</details>',
+      ].join('\n');
+    })
+    .join('\n\n');
+}
+
+/** Text for Markdown outside code: `<role ARN>` would otherwise read as an HTML tag and vanish. */
+function md(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** The README with its drills replaced by the current ones. */
+export function withCurrentDrills(readme: string): string {
+  const start = readme.indexOf(DRILLS_START);
+  const end = readme.indexOf(DRILLS_END);
+  if (start < 0 || end < start) throw new Error(`README.md needs ${DRILLS_START} and ${DRILLS_END} markers`);
+  return `${readme.slice(0, start + DRILLS_START.length)}\n${drillsMarkdown()}\n${readme.slice(end)}`;
+}
+
 if (require.main === module) {
-  fs.writeFileSync(README, withCurrentOutcomes(fs.readFileSync(README, 'utf8')));
+  fs.writeFileSync(README, withCurrentDrills(withCurrentOutcomes(fs.readFileSync(README, 'utf8'))));
 }

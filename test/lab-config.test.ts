@@ -1,4 +1,4 @@
-import { DEFAULT_AWS_CLI_IMAGE, ImdsMode, parseLabConfig } from '../lib/lab-config';
+import { DEFAULT_AWS_CLI_IMAGE, Drill, ImdsMode, parseLabConfig } from '../lib/lab-config';
 
 const from = (context: Record<string, unknown>) => parseLabConfig((key) => context[key]);
 
@@ -46,5 +46,21 @@ describe('parseLabConfig', () => {
     ['awsCliImage', 'busybox:1.36', /'awsCliImage': got "busybox:1.36"/],
   ])('fails on %s=%p, naming the key, the value and what it accepts', (key, value, message) => {
     expect(() => from({ [key]: value })).toThrow(message);
+  });
+});
+
+describe('the drill context key', () => {
+  test('is unset by default: no drill', () => {
+    expect(from({}).drill).toBeUndefined();
+  });
+
+  test.each(Object.values(Drill))('%s parses to its drill', (name) => {
+    expect(from({ drill: name }).drill).toBe(name);
+  });
+
+  test.each(['irsa', 'IRSA-AUD-TYPO', '', true])('fails on drill=%p, listing every drill', (value) => {
+    const allowed = Object.values(Drill).join('|');
+    expect(() => from({ drill: value })).toThrow(`Invalid context value for 'drill': got ${JSON.stringify(value)}, expected ${allowed}.`);
+    expect(allowed.split('|')).toHaveLength(7);
   });
 });

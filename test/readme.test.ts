@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { withCurrentOutcomes } from '../scripts/readme';
+import { Drill } from '../lib/lab-config';
+import { withCurrentDrills, withCurrentOutcomes } from '../scripts/readme';
 
 const readme = fs.readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8');
 
@@ -8,6 +9,14 @@ describe('README.md', () => {
   test('shows the expected-outcome table exactly as lib/scenarios.ts defines it (run `npm run readme` if not)', () => {
     expect(readme).toBe(withCurrentOutcomes(readme));
     expect(readme).toContain('| node-role | defaults | `eks-iam-test1` | Failed |');
+  });
+
+  test('asks about every drill and folds each answer, exactly as lib/scenarios.ts and lib/drills.ts define them (run `npm run readme` if not)', () => {
+    expect(readme).toBe(withCurrentDrills(readme));
+    for (const drill of Object.values(Drill)) expect(readme).toContain(`#### \`${drill}\``);
+    expect(readme.match(/<details>\n<summary>Answer<\/summary>/g)).toHaveLength(Object.values(Drill).length);
+    // The section ends with the way back.
+    expect(readme.indexOf('### Back to the healthy lab')).toBeGreaterThan(readme.indexOf('<!-- drills:end -->'));
   });
 
   test.each([

@@ -1,8 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LAB_CLUSTER } from '../cluster-contract';
-import { LAB_PODS_RESOURCE_TYPE, TOGGLES_METADATA_KEY } from '../lab-names';
-import { parseLabConfig } from '../lab-config';
+import { DRILL_METADATA_KEY, LAB_PODS_RESOURCE_TYPE, TOGGLES_METADATA_KEY } from '../lab-names';
+import { Drill, parseDrill, parseLabConfig } from '../lab-config';
 import { LabToggles, ScenarioId, scenario } from '../scenarios';
 import { ExitCode, LabError, firstLine } from './errors';
 import { CfnResource, IntrinsicResolver, referencedLogicalIds } from './private/intrinsics';
@@ -110,6 +110,13 @@ export class StackTemplate {
   }
 }
 
+/** A drill a stack of the assembly was synthesized with. */
+export interface RecordedDrill {
+  readonly drill: Drill;
+  /** The stack whose template metadata records it: the one the drill changes. */
+  readonly stackName: string;
+}
+
 /** The cloud assembly `cdk synth` wrote: every stack's template, by stack name. */
 export class LabAssembly {
   /** Reads `manifest.json` and the templates it lists. */
@@ -185,6 +192,26 @@ export class LabAssembly {
       return { imds: config.imds, nodeRoleS3Access: config.nodeRoleS3Access };
     } catch (err) {
       throw new LabError(`The toggles recorded in ${stack.stackName} are invalid: ${firstLine(err)}`);
+    }
+  }
+
+  /**
+   * The drill the lab was synthesized with, from the metadata of the stack it changes.
+   * @returns undefined when no stack records one: the lab is deployed as it should be
+   */
+  drill(): RecordedDrill | undefined {
+    const recording = this.stacks.filter((stack) => stack.template.Metadata?.[DRILL_METADATA_KEY] !== undefined);
+    if (recording.length === 0) return undefined;
+    if (recording.length > 1) {
+      throw new LabError(
+        `${recording.map((s) => s.stackName).join(' and ')} in ${this.dir} each record a drill, but one synth deploys one drill. Re-run \`npx cdk synth --quiet\`.`,
+      );
+    }
+    const [stack] = recording;
+    try {
+      return { drill: parseDrill(stack.template.Metadata![DRILL_METADATA_KEY])!, stackName: stack.stackName };
+    } catch (err) {
+      throw new LabError(`The drill recorded in ${stack.stackName} is invalid: ${firstLine(err)}`);
     }
   }
 }

@@ -125,6 +125,15 @@ export function createProgram(deps: LabDependencies, exit: (code: ExitCode) => v
     });
 
   program
+    .command('drill')
+    .description('lists the known mistakes the lab can deploy on purpose (-c drill=<name>) and what each breaks')
+    .addOption(json())
+    .action(async (options: { json?: boolean }) => {
+      const { runDrill } = await import('./drill');
+      exit(runDrill(output(options)));
+    });
+
+  program
     .command('cost')
     .description('estimates what the cloud assembly costs per hour and per month while it runs')
     .addOption(assembly())

@@ -9,12 +9,14 @@ import {
   expectedOutcome,
   scenario as scenarioById,
 } from '../scenarios';
-import { LabAssembly } from './assembly';
+import { Drill } from '../lab-config';
+import { LabAssembly, RecordedDrill } from './assembly';
 import { Clock } from './clock';
 import { ExitCode, LabError, firstLine } from './errors';
 import { LabKube } from './kube';
 import { Output, mark } from './output';
 import { ObservedCaller, callerFromExec } from './private/caller';
+import { printDrill } from './private/verify-drill';
 
 /** The command run in a scenario's sleep pod to see who AWS thinks it is. */
 export const CALLER_IDENTITY_COMMAND = ['aws', 'sts', 'get-caller-identity', '--output', 'json'];
@@ -78,7 +80,10 @@ const DONE = new Set(['Succeeded', 'Failed']);
 /** `lab verify`: compares what each deployed scenario shows with `expectedOutcome()`. */
 export async function runVerify(options: VerifyOptions, deps: { kube: LabKube; out: Output; clock: Clock }): Promise<ExitCode> {
   const { kube, out } = deps;
-  const toggles = LabAssembly.read(options.assembly).toggles();
+  const assembly = LabAssembly.read(options.assembly);
+  const toggles = assembly.toggles();
+  // A drill deployed on purpose changes what its scenario should show; the stack it changes records it.
+  const drill = assembly.drill();
   if (!toggles) {
     throw new LabError(
       `${options.assembly} has no ${scenarioById(ScenarioId.NODE_ROLE).stackName} stack, so the toggles are unknown. Run \`npx cdk synth --quiet\` with the -c options you deployed with.`,
@@ -99,12 +104,12 @@ export async function runVerify(options: VerifyOptions, deps: { kube: LabKube; o
 
   const pods = await waitForPods(deployed, options, deps);
   const verdicts: ScenarioVerdict[] = [];
-  for (const scenario of deployed) verdicts.push(await observe(scenario, toggles, pods.get(scenario.id)!, kube));
+  for (const scenario of deployed) verdicts.push(await observe(scenario, toggles, drill?.drill, pods.get(scenario.id)!, kube));
   for (const scenario of missing) {
     verdicts.push({
       scenario: scenario.id,
       deployed: false,
-      expected: expectedOutcome(scenario.id, toggles),
+      expected: expectedOutcome(scenario.id, toggles, drill?.drill),
       checks: { phase: false, exitCode: false, log: false },
       reasons: [
         `not deployed: no pod ${scenario.namespace}/${scenario.s3LsPod}${explicit ? `; deploy ${scenario.stackName} or leave ${scenario.id} out` : ''}`,
@@ -114,8 +119,8 @@ export async function runVerify(options: VerifyOptions, deps: { kube: LabKube; o
   }
 
   const ok = verdicts.every((v) => v.ok);
-  out.result({ toggles, scenarios: verdicts, ok });
-  printVerdicts(out, toggles, verdicts);
+  out.result({ toggles, drill: drill?.drill ?? null, scenarios: verdicts, ok });
+  printVerdicts(out, toggles, verdicts, drill);
   return ok ? ExitCode.OK : ExitCode.CHECK_FAILED;
 }
 
@@ -166,8 +171,14 @@ function phaseOf(pod: V1Pod | undefined): string {
   return pod?.status?.phase ?? 'Missing';
 }
 
-async function observe(scenario: Scenario, toggles: LabToggles, pods: ScenarioPods, kube: LabKube): Promise<ScenarioVerdict> {
-  const expected = expectedOutcome(scenario.id, toggles);
+async function observe(
+  scenario: Scenario,
+  toggles: LabToggles,
+  drill: Drill | undefined,
+  pods: ScenarioPods,
+  kube: LabKube,
+): Promise<ScenarioVerdict> {
+  const expected = expectedOutcome(scenario.id, toggles, drill);
   const phase = phaseOf(pods.s3Ls);
   const exitCode = pods.s3Ls?.status?.containerStatuses?.[0]?.state?.terminated?.exitCode;
   let logTail: string[] = [];
@@ -253,8 +264,9 @@ function lastLineOf(observed: ObservedOutcome): string {
   return last === undefined ? 'an empty log' : `"${short(last, 80)}"`;
 }
 
-function printVerdicts(out: Output, toggles: LabToggles, verdicts: ScenarioVerdict[]): void {
+function printVerdicts(out: Output, toggles: LabToggles, verdicts: ScenarioVerdict[], drill: RecordedDrill | undefined): void {
   out.say(`Toggles from the cloud assembly: imds=${toggles.imds}, nodeRoleS3Access=${toggles.nodeRoleS3Access}`);
+  printDrill(out, drill);
   for (const verdict of verdicts.filter((v) => v.observed)) {
     const scenario = scenarioById(verdict.scenario);
     const observed = verdict.observed!;

@@ -15,6 +15,11 @@ export interface IrsaTrustProps {
   /** The role's description. */
   readonly description: string;
   /**
+   * The `aud` the trust requires.
+   * @default STS_AUDIENCE - `sts.amazonaws.com`, the client id STS checks the token against
+   */
+  readonly audience?: string;
+  /**
    * The construct id of the trust conditions.
    * @default 'TrustConditions'
    */
@@ -32,7 +37,7 @@ export function addIrsaRole(stack: Stack, id: string, props: IrsaTrustProps): ia
   const trustConditions = new CfnJson(stack, props.conditionsId ?? 'TrustConditions', {
     value: {
       [`${props.issuerHostPath}:sub`]: `system:serviceaccount:${props.namespace}:${props.serviceAccount}`,
-      [`${props.issuerHostPath}:aud`]: STS_AUDIENCE,
+      [`${props.issuerHostPath}:aud`]: props.audience ?? STS_AUDIENCE,
     },
   });
   trustConditions.node.addDependency(ownCfnUtilsLogGroup(stack));

@@ -53,3 +53,28 @@ describe('caller classification', () => {
     });
   });
 });
+
+describe('a refused credential exchange', () => {
+  test.each([
+    [
+      'STS refusing IRSA',
+      '\nAn error occurred (InvalidIdentityToken) when calling the AssumeRoleWithWebIdentity operation: Incorrect token audience\n',
+    ],
+    [
+      'the Pod Identity agent answering with an error',
+      '\nError when retrieving credentials from container-role: Error retrieving metadata: Received non 200 response 400 from container metadata: [id]: (AccessDeniedException): denied, fault: client\n',
+    ],
+  ])('reads %s as no caller at all, keeping the line', (_name, stderr) => {
+    expect(callerFromExec({ stdout: '', stderr, exitCode: 254 })).toEqual({ kind: CallerKind.NONE, detail: stderr.trim() });
+  });
+
+  test('leaves an error of the call itself unclassified', () => {
+    expect(
+      callerFromExec({
+        stdout: '',
+        stderr: 'An error occurred (AccessDenied) when calling the GetCallerIdentity operation: denied\n',
+        exitCode: 254,
+      }).kind,
+    ).toBeUndefined();
+  });
+});

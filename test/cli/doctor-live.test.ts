@@ -6,7 +6,7 @@ import {
   DescribePodIdentityAssociationCommand,
   ListPodIdentityAssociationsCommand,
 } from '@aws-sdk/client-eks';
-import { GetOpenIDConnectProviderCommand, ListOpenIDConnectProvidersCommand } from '@aws-sdk/client-iam';
+import { GetOpenIDConnectProviderCommand, GetRoleCommand, ListOpenIDConnectProvidersCommand } from '@aws-sdk/client-iam';
 import { runDoctor } from '../../lib/cli/doctor';
 import { ExitCode } from '../../lib/cli/errors';
 import { mockedAws } from './support/aws';
@@ -28,6 +28,43 @@ const POD_IDENTITY_ENV = [
     value: '/var/run/secrets/pods.eks.amazonaws.com/serviceaccount/eks-pod-identity-token',
   },
 ];
+
+const HOST_PATH = ISSUER.replace('https://', '');
+const IRSA_ROLE = 'eks-oidc-demo-irsa-S3ListRole229B9F28-AbCdEf123456';
+const POD_IDENTITY_ROLE = 'eks-oidc-demo-pod-identity-S3ListRole229B9F28-GhIjKl789012';
+const ASSOCIATION_ID = 'a-0123456789abcdef0';
+
+/** The IRSA role's trust as IAM returns it: URL-encoded. */
+function irsaTrust(conditions: Record<string, string> = {}, federated = PROVIDER_ARN): string {
+  return encodeURIComponent(
+    JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Effect: 'Allow',
+          Principal: { Federated: federated },
+          Action: 'sts:AssumeRoleWithWebIdentity',
+          Condition: {
+            StringEquals: {
+              [`${HOST_PATH}:sub`]: 'system:serviceaccount:irsa:eks-iam-test',
+              [`${HOST_PATH}:aud`]: 'sts.amazonaws.com',
+              ...conditions,
+            },
+          },
+        },
+      ],
+    }),
+  );
+}
+
+function podIdentityTrust(action: string | string[] = ['sts:AssumeRole', 'sts:TagSession']): string {
+  return encodeURIComponent(
+    JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Principal: { Service: 'pods.eks.amazonaws.com' }, Action: action }],
+    }),
+  );
+}
 
 let assembly: string;
 beforeAll(async () => {
@@ -67,6 +104,21 @@ function healthyLab(cluster: FakeCluster) {
       roleArn: 'arn:aws:iam::123456789012:role/eks-oidc-demo-pod-identity-S3ListRole7B2BAD01-ZyXwVu987654',
     },
   });
+  aws.mocks.iam.on(GetRoleCommand, { RoleName: IRSA_ROLE }).resolves({ Role: roleNamed(IRSA_ROLE, irsaTrust()) });
+  aws.mocks.iam.on(GetRoleCommand, { RoleName: POD_IDENTITY_ROLE }).resolves({ Role: roleNamed(POD_IDENTITY_ROLE, podIdentityTrust()) });
+  aws.mocks.eks.on(ListPodIdentityAssociationsCommand).resolves({
+    associations: [
+      { clusterName: 'eks-oidc-demo', namespace: 'pod-identity', serviceAccount: 'eks-iam-test', associationId: ASSOCIATION_ID },
+    ],
+  });
+  aws.mocks.eks.on(DescribePodIdentityAssociationCommand).resolves({
+    association: {
+      associationId: ASSOCIATION_ID,
+      roleArn: `arn:aws:iam::123456789012:role/${POD_IDENTITY_ROLE}`,
+      // Before the pods' creationTimestamp (2026-11-26T10:00:00Z in podObject).
+      createdAt: new Date('2026-11-26T09:58:00Z'),
+    },
+  });
   cluster.serviceAccounts.set('irsa/eks-iam-test', {
     kind: 'ServiceAccount',
     apiVersion: 'v1',
@@ -93,6 +145,17 @@ function healthyLab(cluster: FakeCluster) {
   });
   cluster.addPod({ object: podObject({ namespace: 'precedence', name: 'eks-iam-test11', phase: 'Running', env: POD_IDENTITY_ENV }) });
   return aws;
+}
+
+function roleNamed(name: string, trust: string) {
+  return {
+    RoleName: name,
+    Arn: `arn:aws:iam::123456789012:role/${name}`,
+    Path: '/',
+    RoleId: 'AROAEXAMPLE',
+    CreateDate: new Date(),
+    AssumeRolePolicyDocument: trust,
+  };
 }
 
 describe('lab doctor (live), the credential chain surprises', () => {
@@ -174,6 +237,15 @@ describe('lab doctor (live)', () => {
     expect(text).toContain('✓ [irsa] injected env: Pod irsa/eks-iam-test3 has AWS_ROLE_ARN, AWS_WEB_IDENTITY_TOKEN_FILE');
     expect(text).toContain(
       '✓ [pod-identity] association in EKS: Association a-0123456789abcdef0 links pod-identity/eks-iam-test to arn:aws:iam::123456789012:role/eks-oidc-demo-pod-identity-S3ListRole',
+    );
+    expect(text).toContain(
+      `✓ [irsa] role trust in IAM: arn:aws:iam::123456789012:role/${IRSA_ROLE} trusts system:serviceaccount:irsa:eks-iam-test`,
+    );
+    expect(text).toContain(
+      `✓ [pod-identity] role trust in IAM: arn:aws:iam::123456789012:role/${POD_IDENTITY_ROLE} trusts pods.eks.amazonaws.com`,
+    );
+    expect(text).toContain(
+      `✓ [pod-identity] pods after association: Pod pod-identity/eks-iam-test7 was created after association ${ASSOCIATION_ID}.`,
     );
   });
 
@@ -281,5 +353,114 @@ describe('lab doctor (live)', () => {
     const { code, text } = await doctor(aws);
     expect(code).toBe(ExitCode.CHECK_FAILED);
     expect(text).toContain('✗ [cluster] cluster: No cluster eks-oidc-demo in us-east-2.');
+  });
+});
+
+describe('lab doctor (live) names each drill the account shows', () => {
+  let cluster: FakeCluster;
+  beforeEach(async () => {
+    cluster = await new FakeCluster().start();
+  });
+  afterEach(() => cluster.stop());
+
+  async function failures(aws: ReturnType<typeof mockedAws>): Promise<string[]> {
+    const terminal = new CapturedTerminal();
+    const code = await runDoctor({ assembly }, { out: terminal.output(), aws: async () => aws.clients, kube: () => cluster.client() });
+    expect(code).toBe(ExitCode.CHECK_FAILED);
+    return terminal.text.split('\n').filter((line) => line.startsWith('✗ ['));
+  }
+
+  test('irsa-aud-typo: the role in IAM requires aud sts.amazon.com', async () => {
+    const aws = healthyLab(cluster);
+    aws.mocks.iam
+      .on(GetRoleCommand, { RoleName: IRSA_ROLE })
+      .resolves({ Role: roleNamed(IRSA_ROLE, irsaTrust({ [`${HOST_PATH}:aud`]: 'sts.amazon.com' })) });
+    expect(await failures(aws)).toEqual([
+      `✗ [irsa] role trust in IAM: arn:aws:iam::123456789012:role/${IRSA_ROLE} requires aud "sts.amazon.com" instead of "sts.amazonaws.com" ('sts.amazon.com' is the common typo) under StringEquals: the token never matches, so STS answers AccessDenied "Not authorized to perform sts:AssumeRoleWithWebIdentity".`,
+    ]);
+  });
+
+  test('irsa-wrong-namespace: the role in IAM trusts another namespace', async () => {
+    const aws = healthyLab(cluster);
+    aws.mocks.iam
+      .on(GetRoleCommand, { RoleName: IRSA_ROLE })
+      .resolves({ Role: roleNamed(IRSA_ROLE, irsaTrust({ [`${HOST_PATH}:sub`]: 'system:serviceaccount:default:eks-iam-test' })) });
+    expect(await failures(aws)).toEqual([
+      expect.stringMatching(
+        /^✗ \[irsa\] role trust in IAM: .* requires sub "system:serviceaccount:default:eks-iam-test" instead of "system:serviceaccount:irsa:eks-iam-test" under/,
+      ),
+    ]);
+  });
+
+  test("irsa-no-oidc-provider: IAM has no provider for the issuer, and the role trusts another cluster's", async () => {
+    const aws = healthyLab(cluster);
+    const other = 'arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-east-2.amazonaws.com/id/00000000000000000000000000000000';
+    aws.mocks.iam.on(ListOpenIDConnectProvidersCommand).resolves({ OpenIDConnectProviderList: [{ Arn: other }] });
+    aws.mocks.iam.on(GetRoleCommand, { RoleName: IRSA_ROLE }).resolves({ Role: roleNamed(IRSA_ROLE, irsaTrust({}, other)) });
+    expect(await failures(aws)).toEqual([
+      `✗ [irsa] OIDC provider in IAM: IAM has no OIDC provider for ${ISSUER}: STS answers "No OpenIDConnect provider found in your account".`,
+      `✗ [irsa] role trust in IAM: arn:aws:iam::123456789012:role/${IRSA_ROLE} trusts ${other}, not the provider of the cluster's issuer ${HOST_PATH}: STS refuses the role.`,
+    ]);
+  });
+
+  test('irsa-client-id-typo: the provider in IAM lists sts.amazon.com', async () => {
+    const aws = healthyLab(cluster);
+    aws.mocks.iam.on(GetOpenIDConnectProviderCommand).resolves({ Url: HOST_PATH, ClientIDList: ['sts.amazon.com'] });
+    expect(await failures(aws)).toEqual([
+      `✗ [irsa] OIDC provider in IAM: ${PROVIDER_ARN} lists client ids [sts.amazon.com], not sts.amazonaws.com.`,
+    ]);
+  });
+
+  test('irsa-no-annotation: the service account in the cluster has no role, and the pods were not injected', async () => {
+    const aws = healthyLab(cluster);
+    cluster.serviceAccounts.set('irsa/eks-iam-test', {
+      kind: 'ServiceAccount',
+      apiVersion: 'v1',
+      metadata: { name: 'eks-iam-test', namespace: 'irsa' },
+    });
+    cluster.addPod({ object: podObject({ namespace: 'irsa', name: 'eks-iam-test3', phase: 'Failed', exitCode: 254 }) });
+    cluster.addPod({ object: podObject({ namespace: 'irsa', name: 'eks-iam-test4', phase: 'Running' }) });
+    expect(await failures(aws)).toEqual([
+      '✗ [irsa] service account in cluster: Service account irsa/eks-iam-test has eks.amazonaws.com/role-arn null, not a role ARN.',
+      expect.stringMatching(/^✗ \[irsa\] injected env: Pod irsa\/eks-iam-test3 lacks AWS_ROLE_ARN/),
+      expect.stringMatching(/^✗ \[irsa\] injected env: Pod irsa\/eks-iam-test4 lacks AWS_ROLE_ARN/),
+    ]);
+  });
+
+  test('pod-identity-no-tag-session: the role in IAM trusts sts:AssumeRole alone', async () => {
+    const aws = healthyLab(cluster);
+    aws.mocks.iam
+      .on(GetRoleCommand, { RoleName: POD_IDENTITY_ROLE })
+      .resolves({ Role: roleNamed(POD_IDENTITY_ROLE, podIdentityTrust('sts:AssumeRole')) });
+    expect(await failures(aws)).toEqual([
+      `✗ [pod-identity] role trust in IAM: arn:aws:iam::123456789012:role/${POD_IDENTITY_ROLE} trusts pods.eks.amazonaws.com without sts:TagSession: EKS Auth cannot assume it with session tags, so the agent answers the pods with an error.`,
+    ]);
+  });
+
+  test('pod-identity-pods-first: the pods are older than their association, and were not injected', async () => {
+    const aws = healthyLab(cluster);
+    aws.mocks.eks.on(DescribePodIdentityAssociationCommand).resolves({
+      association: {
+        associationId: ASSOCIATION_ID,
+        roleArn: `arn:aws:iam::123456789012:role/${POD_IDENTITY_ROLE}`,
+        createdAt: new Date('2026-11-26T10:02:00Z'),
+      },
+    });
+    cluster.addPod({ object: podObject({ namespace: 'pod-identity', name: 'eks-iam-test7', phase: 'Failed', exitCode: 254 }) });
+    cluster.addPod({ object: podObject({ namespace: 'pod-identity', name: 'eks-iam-test8', phase: 'Running' }) });
+    const failed = await failures(aws);
+    expect(failed).toContain(
+      `✗ [pod-identity] pods after association: Pod pod-identity/eks-iam-test7 was created at 2026-11-26T10:00:00.000Z, before association ${ASSOCIATION_ID} (2026-11-26T10:02:00.000Z): it never got Pod Identity credentials.`,
+    );
+    expect(failed).toHaveLength(4);
+    expect(failed.filter((line) => line.includes('injected env'))).toHaveLength(2);
+  });
+
+  test('fails when EKS has no association for the service account', async () => {
+    const aws = healthyLab(cluster);
+    aws.mocks.eks.on(ListPodIdentityAssociationsCommand).resolves({ associations: [] });
+    expect(await failures(aws)).toEqual([
+      '✗ [pod-identity] association in EKS: EKS has no Pod Identity association for pod-identity/eks-iam-test in eks-oidc-demo: pods created from now on get no credentials and fall back to the node.',
+    ]);
   });
 });

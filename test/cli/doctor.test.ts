@@ -192,7 +192,8 @@ describe('lab doctor --offline', () => {
       stack: IRSA,
       edit: (t) => Object.assign(trustConditions(t), replaceStrings(trustConditions(t), 'sts.amazonaws.com', 'sts.amazon.com')),
       check: 'trust aud',
-      names: /'sts\.amazon\.com' is the common typo of 'sts\.amazonaws\.com'.*Incorrect token audience/,
+      names:
+        /'sts\.amazon\.com' is the common typo of 'sts\.amazonaws\.com'.*AccessDenied "Not authorized to perform sts:AssumeRoleWithWebIdentity"/,
     },
     {
       name: 'the OIDC provider is missing',

@@ -79,7 +79,7 @@ describe('bin/lab.ts without an account or a cluster', () => {
 
   test('--help lists every command', () => {
     expect(runs.help.code).toBe(0);
-    for (const command of ['verify', 'rerun', 'trail', 'token', 'doctor', 'cost', 'leftovers'])
+    for (const command of ['verify', 'rerun', 'trail', 'token', 'doctor', 'cost', 'leftovers', 'drill'])
       expect(runs.help.stdout).toMatch(new RegExp(`^  ${command} `, 'm'));
   });
 

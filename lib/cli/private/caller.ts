@@ -5,6 +5,16 @@ import { ExecResult } from '../kube';
 /** What the SDK prints when its whole chain found nothing. */
 export const NO_CREDENTIALS_SIGNATURE = 'Unable to locate credentials';
 
+/**
+ * What the AWS CLI prints when the exchange for credentials was refused: STS's answer to
+ * AssumeRoleWithWebIdentity (IRSA), or the Pod Identity agent's error (botocore's container
+ * provider). The pod then has no credentials either; lib/scenarios.ts cites both formats.
+ */
+export const REFUSED_CREDENTIALS_SIGNATURES: readonly string[] = [
+  'when calling the AssumeRoleWithWebIdentity operation',
+  'Error when retrieving credentials from container-role',
+];
+
 /** The identity a pod's `aws sts get-caller-identity` reported. */
 export interface ObservedCaller {
   /**
@@ -44,6 +54,8 @@ export function classifyCallerArn(arn: string): CallerKind | undefined {
 export function callerFromExec(result: ExecResult): ObservedCaller {
   const printed = `${result.stdout}\n${result.stderr}`;
   if (printed.includes(NO_CREDENTIALS_SIGNATURE)) return { kind: CallerKind.NONE, detail: NO_CREDENTIALS_SIGNATURE };
+  const refused = printed.split('\n').find((line) => REFUSED_CREDENTIALS_SIGNATURES.some((signature) => line.includes(signature)));
+  if (refused) return { kind: CallerKind.NONE, detail: refused.trim() };
   try {
     const arn = (JSON.parse(result.stdout) as { Arn?: string }).Arn;
     if (arn) return { kind: classifyCallerArn(arn), arn };

@@ -12,6 +12,7 @@ import { LabToggles, ScenarioId, scenario as scenarioById } from '../../scenario
 import { AwsClients } from '../aws-clients';
 import { firstLine } from '../errors';
 import { LabKube } from '../kube';
+import { liveTrustChecks } from './doctor-trust-live';
 import { CLUSTER_SCOPE, FindingList } from './findings';
 import { MODE_LABEL, cliTooOld } from './cli-version';
 import { IRSA_INJECTED_ENV, POD_IDENTITY_INJECTED_ENV, envNames } from './kube-names';
@@ -54,6 +55,7 @@ export async function liveChecks(aws: AwsClients, kube: LabKube, scope: LiveScop
   if (scope.scenarios.has(ScenarioId.POD_IDENTITY)) await checkPodIdentityPods(kube, findings);
   if (scope.scenarios.has(ScenarioId.PRECEDENCE)) await checkPrecedencePods(kube, findings);
   await checkCliVersions(kube, scope.scenarios, findings);
+  await liveTrustChecks(aws, kube, { issuer, scenarios: scope.scenarios }, findings);
 }
 
 /**

@@ -3,11 +3,19 @@ import { ImdsMode } from '../../lab-config';
 import { LabToggles, SCENARIOS, Scenario, ScenarioId, scenario as scenarioById } from '../../scenarios';
 import { KubeObject, LabAssembly, ManifestResource, StackTemplate } from '../assembly';
 import { LabError } from '../errors';
+import { checkRecordedDrill } from './doctor-drill';
 import { CLUSTER_SCOPE, FindingList } from './findings';
 import { OIDC_PROVIDER_TYPES, PLACEHOLDER_ISSUER } from './intrinsics';
 import { MODE_LABEL, cliTooOld } from './cli-version';
 import { PodSpec, STATIC_KEY_ENV, envNames } from './kube-names';
-import { IMDS_HOP_LIMIT, IRSA_ROLE_ANNOTATION, POD_IDENTITY_AGENT_ADDON, POD_IDENTITY_PRINCIPAL, STS_AUDIENCE } from '../../lab-names';
+import {
+  IMDS_HOP_LIMIT,
+  IRSA_ROLE_ANNOTATION,
+  POD_IDENTITY_AGENT_ADDON,
+  POD_IDENTITY_PRINCIPAL,
+  STS_AUDIENCE,
+  STS_AUDIENCE_TYPO,
+} from '../../lab-names';
 
 /** The result of the offline checks. */
 export interface OfflineReport {
@@ -21,8 +29,8 @@ export interface OfflineReport {
 const ISSUER_HOST_PATH = PLACEHOLDER_ISSUER.replace(/^https:\/\//, '');
 const SUB_PREFIX = 'system:serviceaccount';
 
-/** The scenarios whose pods get their credentials through a Pod Identity association. */
-const POD_IDENTITY_SCENARIOS: readonly ScenarioId[] = [ScenarioId.POD_IDENTITY, ScenarioId.OLD_SDK, ScenarioId.PRECEDENCE];
+/** The scenarios with a Pod Identity association of their own (old-sdk shares pod-identity's). */
+const POD_IDENTITY_SCENARIOS: readonly ScenarioId[] = [ScenarioId.POD_IDENTITY, ScenarioId.PRECEDENCE];
 
 /** Checks the cloud assembly for the mistakes that break a scenario, without AWS or a cluster. */
 export function offlineChecks(assembly: LabAssembly): OfflineReport {
@@ -34,6 +42,7 @@ export function offlineChecks(assembly: LabAssembly): OfflineReport {
     if (!(err instanceof LabError)) throw err;
     findings.fail(ScenarioId.NODE_ROLE, 'toggles metadata', err.message, 'Synthesize with the current lab: `npx cdk synth --quiet`.');
   }
+  checkRecordedDrill(assembly, findings);
 
   checkCluster(assembly, findings, toggles);
 
@@ -240,10 +249,11 @@ function checkIrsa(stack: StackTemplate, scenario: Scenario, findings: FindingLi
   const providers = [...OIDC_PROVIDER_TYPES].flatMap((type) => stack.resourcesOfType(type));
   const provider = providers.find(({ resource }) => stack.property(resource, 'Url') === PLACEHOLDER_ISSUER);
   if (!provider) {
+    const others = providers.map(({ logicalId, resource }) => `${logicalId} registers ${String(stack.property(resource, 'Url'))}`);
     findings.fail(
       scenario.id,
       'OIDC provider',
-      `${stack.stackName} registers no IAM OIDC provider for the cluster's issuer: STS will answer "No OpenIDConnect provider found in your account".`,
+      `${stack.stackName} registers no IAM OIDC provider for the cluster's issuer${others.length ? ` (${others.join('; ')})` : ''}: STS will answer "No OpenIDConnect provider found in your account".`,
       `Add an AWS::IAM::OIDCProvider (iam.OidcProviderNative) with url = the cluster's issuer and client id ${STS_AUDIENCE}.`,
     );
   } else {
@@ -270,7 +280,7 @@ function checkIrsa(stack: StackTemplate, scenario: Scenario, findings: FindingLi
     findings.fail(
       scenario.id,
       'role annotation',
-      `Service account ${scenario.namespace}/${scenario.serviceAccount} has no ${IRSA_ROLE_ANNOTATION} annotation, so the webhook injects nothing.`,
+      `Service account ${scenario.namespace}/${scenario.serviceAccount} has no ${IRSA_ROLE_ANNOTATION} annotation, so the webhook injects nothing and the SDK silently falls back to the node role.`,
       `Annotate it with ${IRSA_ROLE_ANNOTATION}: <role ARN>.`,
     );
   } else if (account) {
@@ -386,9 +396,11 @@ function checkWebIdentityTrust(
       .join(' and ');
     return `it names ${wrong}`;
   });
+  // A trust condition that does not match the token is a refused assumption, AccessDenied (see
+  // TRUST_REFUSED in lib/scenarios.ts); "Incorrect token audience" is the provider's client-id check.
   checkCondition(scenario, roleId, 'aud', aud, STS_AUDIENCE, findings, (value) =>
-    value === 'sts.amazon.com'
-      ? `'${value}' is the common typo of '${STS_AUDIENCE}': STS answers "Incorrect token audience"`
+    value === STS_AUDIENCE_TYPO
+      ? `'${value}' is the common typo of '${STS_AUDIENCE}': the condition never matches the token, and STS answers AccessDenied "Not authorized to perform sts:AssumeRoleWithWebIdentity"`
       : `'${value}' is not '${STS_AUDIENCE}', the audience of the projected token`,
   );
 }
@@ -508,7 +520,7 @@ function checkPodIdentity(stack: StackTemplate, scenario: Scenario, cluster: Sta
       findings.fail(
         scenario.id,
         'pods wait for association',
-        `${stack.stackName}/${late[0].manifest.logicalId} (the pods) does not depend on ${logicalId}: a pod created before its association gets no credentials until it is recreated.`,
+        `${stack.stackName}/${late[0].manifest.logicalId} (the pods) does not depend on ${logicalId}${stack.dependsOn(logicalId, late[0].manifest.logicalId) ? `, which even waits for them` : ''}: a pod created before its association gets no credentials until it is recreated.`,
         'Make the pods depend on the association: podsDependOn(association).',
       );
     } else {
