@@ -25,3 +25,9 @@ export const IMDS_HOP_LIMIT: Readonly<Record<ImdsMode, number>> = {
 
 /** Template metadata key recording the toggles a deploy expects, for `lab verify` and `lab doctor`. */
 export const TOGGLES_METADATA_KEY = 'eks-oidc-demo:toggles';
+
+/**
+ * The optional stack that lets one GitHub repository run the end-to-end test. It is deployed
+ * once by hand and is never part of `cdk deploy --all` or `cdk destroy --all` of the lab.
+ */
+export const CI_ACCESS_STACK_NAME = 'eks-oidc-demo-ci-access';
