@@ -3,7 +3,9 @@ import * as path from 'node:path';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AssetManifestArtifact, CloudFormationStackArtifact } from 'aws-cdk-lib/cx-api';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { CLUSTER_ACCESS_ROLE_NAME_PREFIX, UNSCOPED_READ_ACTIONS } from '../lib/ci-access-stack';
+import { App } from 'aws-cdk-lib';
+import { CiAccessStack, CLUSTER_ACCESS_ROLE_NAME_PREFIX, UNSCOPED_READ_ACTIONS } from '../lib/ci-access-stack';
+import { parseLabConfig } from '../lib/lab-config';
 import { CI_ACCESS_STACK_NAME } from '../lib/lab-names';
 import { buildTestLab, logicalIdsOf, SynthesizedLab, TEST_ACCOUNT } from './util';
 
@@ -26,16 +28,28 @@ function resourcesOf(statement: any): string[] {
   return [statement.Resource].flat().map((resource: any) => (typeof resource === 'string' ? resource : resource['Fn::Sub']));
 }
 
+/** The CI access stack alone, from context as bin/ parses it: it needs nothing of the lab. */
+function ciAccessTemplate(context: Record<string, unknown>): Template {
+  const config = parseLabConfig((key) => context[key]);
+  const stack = new CiAccessStack(new App(), CI_ACCESS_STACK_NAME, {
+    env: { account: TEST_ACCOUNT, region: 'us-east-2' },
+    access: config.ciAccess!,
+    labStackNames: LAB_STACKS,
+  });
+  return Template.fromStack(stack);
+}
+
 describe('CI access stack', () => {
   let lab: SynthesizedLab;
+  let plain: SynthesizedLab;
   let template: Template;
   beforeAll(async () => {
     lab = await buildTestLab(CI_CONTEXT);
+    plain = await buildTestLab();
     template = Template.fromStack(lab.byName[CI_ACCESS_STACK_NAME]);
   });
 
-  test('GIVEN no ciAccess context WHEN the lab is built THEN there is no CI access stack', async () => {
-    const plain = await buildTestLab();
+  test('GIVEN no ciAccess context WHEN the lab is built THEN there is no CI access stack', () => {
     expect(plain.stacks.ciAccess).toBeUndefined();
     expect(Object.keys(plain.byName).sort()).toEqual([...LAB_STACKS].sort());
   });
@@ -47,8 +61,7 @@ describe('CI access stack', () => {
     for (const stack of [lab.stacks.cluster, ...lab.stacks.scenarios]) expect(stack.dependencies).not.toContain(ci);
   });
 
-  test('leaves every lab template byte-identical', async () => {
-    const plain = await buildTestLab();
+  test('leaves every lab template byte-identical', () => {
     for (const name of LAB_STACKS) {
       expect(JSON.stringify(Template.fromStack(lab.byName[name]).toJSON())).toBe(
         JSON.stringify(Template.fromStack(plain.byName[name]).toJSON()),
@@ -89,8 +102,8 @@ describe('CI access stack', () => {
     expect(trust).not.toMatch(/"AWS"|"Service"|StringLike|ForAnyValue|\*|\?/);
   });
 
-  test('defaults to branch main', async () => {
-    const main = Template.fromStack((await buildTestLab({ ciAccessRepository: 'octo-org/octo-repo' })).byName[CI_ACCESS_STACK_NAME]);
+  test('defaults to branch main', () => {
+    const main = ciAccessTemplate({ ciAccessRepository: 'octo-org/octo-repo' });
     main.hasResourceProperties('AWS::IAM::Role', {
       AssumeRolePolicyDocument: {
         Statement: [
@@ -100,8 +113,8 @@ describe('CI access stack', () => {
     });
   });
 
-  test("with ciAccessProvider=existing it reuses the account's provider and creates none", async () => {
-    const existing = Template.fromStack((await buildTestLab({ ...CI_CONTEXT, ciAccessProvider: 'existing' })).byName[CI_ACCESS_STACK_NAME]);
+  test("with ciAccessProvider=existing it reuses the account's provider and creates none", () => {
+    const existing = ciAccessTemplate({ ...CI_CONTEXT, ciAccessProvider: 'existing' });
     existing.resourceCountIs('AWS::IAM::OIDCProvider', 0);
     existing.hasResourceProperties('AWS::IAM::Role', {
       AssumeRolePolicyDocument: {
@@ -145,9 +158,9 @@ describe('CI access stack', () => {
     expect(actions.filter((a) => !/^[a-z0-9]+:(Describe|Get|List|Lookup)/.test(a))).toEqual(['sts:AssumeRole', 'sts:AssumeRole']);
   });
 
-  test('the bootstrap roles are the ones the lab cloud assembly asks the CDK CLI to assume', async () => {
+  test('the bootstrap roles are the ones the lab cloud assembly asks the CDK CLI to assume', () => {
     // GIVEN the lab, synthesized as `cdk deploy --all` would
-    const assembly = (await buildTestLab()).app.synth();
+    const assembly = plain.app.synth();
     // WHEN the roles each stack and asset manifest names are collected
     const needed = new Set<string>();
     for (const artifact of assembly.artifacts) {
