@@ -182,6 +182,19 @@ describe('lab e2e', () => {
       expect(lab.terminal.text).toContain('Waiting for eks-oidc-demo (UPDATE_IN_PROGRESS) before destroying.');
     });
 
+    test('GIVEN the stacks cannot be described before the destroy WHEN run THEN it destroys anyway', async () => {
+      const lab = new FakeLab();
+      lab.onCall = (call) => {
+        if (call.startsWith('lab trail')) lab.denyDescribe = true;
+      };
+      const opts = options({ skipToggles: true });
+      expect(await runE2e(opts, lab.deps())).toBe(ExitCode.OK);
+      expect(lab.kinds.slice(-2)).toEqual(['cdk destroy', 'lab leftovers']);
+      expect(lab.terminal.text).toContain(
+        'Could not check the stacks before destroying (not authorized to perform: cloudformation:DescribeStacks); destroying anyway.',
+      );
+    });
+
     test('GIVEN SIGTERM during a verify WHEN run THEN it stops there and destroys', async () => {
       const lab = new FakeLab();
       lab.onCall = (call) => {

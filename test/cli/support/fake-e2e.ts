@@ -38,6 +38,8 @@ export class FakeLab implements E2eRunner {
   /** How many DescribeStacks answers still say UPDATE_IN_PROGRESS, as after an interrupted deploy. */
   busyPolls = 0;
   deployed = false;
+  /** Makes DescribeStacks fail from now on, as it would without permission. */
+  denyDescribe = false;
   toggles: LabToggles = DEFAULTS;
   /** Extra stacks `cdk synth` writes, e.g. the CI access stack. */
   extraStacks: string[] = [];
@@ -162,6 +164,9 @@ export class FakeLab implements E2eRunner {
   }
 
   private describe(name: string) {
+    if (this.denyDescribe) {
+      throw Object.assign(new Error('not authorized to perform: cloudformation:DescribeStacks'), { name: 'AccessDenied', $metadata: {} });
+    }
     const exists = this.existingStacks.includes(name) || (this.deployed && !name.endsWith('-ci-access'));
     if (!exists) {
       throw Object.assign(new Error(`Stack with id ${name} does not exist`), { name: 'ValidationError', $metadata: {} });
