@@ -37,14 +37,14 @@ describe('the process runner of lab e2e', () => {
       output: out.stream,
       commands: {
         lab: node(
-          'console.log(JSON.stringify({ args: process.argv.slice(1), kubeconfig: process.env.KUBECONFIG })); console.error("first\\nlast line"); process.exit(1)',
+          'console.log(JSON.stringify({ args: process.argv.slice(1), extra: process.env.LAB_E2E_EXTRA })); console.error("first\\nlast line"); process.exit(1)',
         ),
       },
     });
-    const result = await runner.lab(['verify', 'irsa'], { ...running(), env: { KUBECONFIG: '/tmp/lab-kubeconfig' } });
+    const result = await runner.lab(['verify', 'irsa'], { ...running(), env: { LAB_E2E_EXTRA: 'passed on' } });
     expect(result).toEqual({
       code: 1,
-      json: { args: ['verify', 'irsa', '--json'], kubeconfig: '/tmp/lab-kubeconfig' },
+      json: { args: ['verify', 'irsa', '--json'], extra: 'passed on' },
       error: 'last line',
     });
     // The JSON is the runner's to read; only stderr reaches the user.
