@@ -101,6 +101,7 @@ function grants(labStackNames: readonly string[]): Grant[] {
       sid: 'DescribeClusters',
       actions: ['eks:DescribeCluster'],
       resources: [arn('eks', 'cluster/*')],
+      // `aws eks update-kubeconfig` describes the lab cluster with these credentials, too.
       wildcardReason: "lab leftovers reads every cluster's issuer in the region to tell an orphaned EKS OIDC provider from a live one.",
     },
     {
