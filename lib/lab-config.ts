@@ -14,6 +14,28 @@ export enum ImdsMode {
   LEAKY = 'leaky',
 }
 
+/**
+ * Where the CI access stack gets GitHub's OIDC provider. IAM accepts one provider per URL
+ * in an account, so an account that already trusts GitHub Actions must reuse it.
+ * @see https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_providers_create_oidc.html
+ */
+export enum GithubOidcProviderMode {
+  /** The stack creates the provider for `token.actions.githubusercontent.com`. */
+  CREATE = 'create',
+  /** The account already has it; the stack only references it. */
+  EXISTING = 'existing',
+}
+
+/** The one GitHub repository and branch whose workflow may run the lab's end-to-end test. */
+export interface CiAccessConfig {
+  /** `OWNER/REPO`, exactly as GitHub spells it in the token's `sub` claim. */
+  readonly repository: string;
+  /** The branch the workflow is dispatched from. */
+  readonly branch: string;
+  /** Whether the stack creates GitHub's OIDC provider or reuses the account's. */
+  readonly provider: GithubOidcProviderMode;
+}
+
 /** The lab's settings, parsed once from CDK context. */
 export interface LabConfig {
   /** The AWS CLI image every lab pod runs, pinned to a tag. */
@@ -27,6 +49,11 @@ export interface LabConfig {
    * @default - no drill: every scenario is deployed as it should be
    */
   readonly drill?: Drill;
+  /**
+   * The CI access stack's settings; set only when deploying that stack by hand.
+   * @default - no CI access stack: `cdk deploy --all` and `cdk destroy --all` never touch it
+   */
+  readonly ciAccess?: CiAccessConfig;
 }
 
 /**
@@ -44,7 +71,13 @@ export const CONTEXT_KEYS = {
   nodeRoleS3Access: 'nodeRoleS3Access',
   imds: 'imds',
   drill: 'drill',
+  ciAccessRepository: 'ciAccessRepository',
+  ciAccessBranch: 'ciAccessBranch',
+  ciAccessProvider: 'ciAccessProvider',
 } as const;
+
+/** The branch CI access trusts unless `ciAccessBranch` names another. */
+export const DEFAULT_CI_ACCESS_BRANCH = 'main';
 
 /** Reads a context value: `app.node.tryGetContext` in the app, a plain record in tests. */
 export type ContextReader = (key: string) => unknown;
@@ -59,6 +92,38 @@ export function parseLabConfig(read: ContextReader): LabConfig {
     nodeRoleS3Access: parseBoolean(CONTEXT_KEYS.nodeRoleS3Access, read(CONTEXT_KEYS.nodeRoleS3Access), false),
     imds: parseEnum(CONTEXT_KEYS.imds, read(CONTEXT_KEYS.imds), ImdsMode, ImdsMode.OPEN),
     drill: parseDrill(read(CONTEXT_KEYS.drill)),
+    ciAccess: parseCiAccess(read),
+  };
+}
+
+// GitHub owners: letters, digits and single inner hyphens, at most 39; repositories add '.' and '_'.
+const GITHUB_REPOSITORY = /^(?=[^/]{1,39}\/)[A-Za-z0-9](?:-?[A-Za-z0-9]){0,38}\/(?!\.\.?$)[A-Za-z0-9._-]{1,100}$/;
+// A branch as git allows it, minus what would change the meaning of an exact `sub`: no
+// wildcards, no `refs/` prefix, no `..`, no leading or trailing `/` or `.`.
+const GIT_BRANCH = /^(?!refs\/)(?![/.-])(?!.*(?:\.\.|\/\/|\/\.|@\{|\.lock$|[/.]$))[A-Za-z0-9._/-]{1,200}$/;
+
+function parseCiAccess(read: ContextReader): CiAccessConfig | undefined {
+  const repository = read(CONTEXT_KEYS.ciAccessRepository);
+  const branch = read(CONTEXT_KEYS.ciAccessBranch);
+  const provider = read(CONTEXT_KEYS.ciAccessProvider);
+  if (repository === undefined) {
+    // A branch or provider alone is a typo in the repository key, never a request for no stack.
+    if (branch !== undefined)
+      throw invalid(CONTEXT_KEYS.ciAccessBranch, branch, `no value unless ${CONTEXT_KEYS.ciAccessRepository} is set`);
+    if (provider !== undefined)
+      throw invalid(CONTEXT_KEYS.ciAccessProvider, provider, `no value unless ${CONTEXT_KEYS.ciAccessRepository} is set`);
+    return undefined;
+  }
+  if (typeof repository !== 'string' || !GITHUB_REPOSITORY.test(repository)) {
+    throw invalid(CONTEXT_KEYS.ciAccessRepository, repository, '<owner>/<repository> without wildcards, e.g. octo-org/octo-repo');
+  }
+  if (branch !== undefined && (typeof branch !== 'string' || !GIT_BRANCH.test(branch))) {
+    throw invalid(CONTEXT_KEYS.ciAccessBranch, branch, 'a branch name without wildcards or refs/heads/, e.g. main or release/1.x');
+  }
+  return {
+    repository,
+    branch: branch ?? DEFAULT_CI_ACCESS_BRANCH,
+    provider: parseEnum(CONTEXT_KEYS.ciAccessProvider, provider, GithubOidcProviderMode, GithubOidcProviderMode.CREATE),
   };
 }
 

@@ -56,3 +56,9 @@ export const MINIMUM_AWS_CLI = {
   irsa: { 1: '1.16.232', 2: '2.0.0' },
   podIdentity: { 1: '1.30.0', 2: '2.15.0' },
 } as const;
+
+/**
+ * The optional stack that lets one GitHub repository run the end-to-end test. It is deployed
+ * once by hand and is never part of `cdk deploy --all` or `cdk destroy --all` of the lab.
+ */
+export const CI_ACCESS_STACK_NAME = 'eks-oidc-demo-ci-access';

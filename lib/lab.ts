@@ -1,9 +1,11 @@
 import { App, Aspects, Stack, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { CiAccessStack } from './ci-access-stack';
 import { buildClusterStack } from './cluster-stack';
 import { LAB_CLUSTER } from './cluster-contract';
 import { DeleteLogGroupsOnDestroy } from './delete-log-groups-on-destroy';
 import { LabConfig } from './lab-config';
+import { CI_ACCESS_STACK_NAME } from './lab-names';
 import { IrsaStack } from './irsa-stack';
 import { NodeRoleStack } from './node-role-stack';
 import { PodIdentityStack } from './pod-identity-stack';
@@ -15,6 +17,11 @@ import { ScenarioId, scenario } from './scenarios';
 export interface LabStacks {
   readonly cluster: Stack;
   readonly scenarios: readonly Stack[];
+  /**
+   * The stack that lets one GitHub repository run the end-to-end test.
+   * @default - none: it exists only when the ciAccess context is given
+   */
+  readonly ciAccess?: CiAccessStack;
 }
 
 /**
@@ -44,8 +51,17 @@ export async function buildLab(app: App, config: LabConfig, account?: string): P
     precedence,
   ];
   for (const stack of scenarios) stack.addDependency(cluster);
+  // Only with its context, and independent of the lab: `cdk destroy --all` of the lab alone never
+  // reaches it, so an end-to-end run never deletes the role it runs as.
+  const ciAccess = config.ciAccess
+    ? new CiAccessStack(app, CI_ACCESS_STACK_NAME, {
+        env,
+        access: config.ciAccess,
+        labStackNames: [cluster, ...scenarios].map((stack) => stack.stackName),
+      })
+    : undefined;
   Aspects.of(app).add(new DeleteLogGroupsOnDestroy());
   // cdk-nag's AWS Solutions rules run on every synth; a finding fails it unless acknowledged with a reason.
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-  return { cluster, scenarios };
+  return { cluster, scenarios, ciAccess };
 }

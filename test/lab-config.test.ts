@@ -1,4 +1,4 @@
-import { DEFAULT_AWS_CLI_IMAGE, Drill, ImdsMode, parseLabConfig } from '../lib/lab-config';
+import { DEFAULT_AWS_CLI_IMAGE, Drill, GithubOidcProviderMode, ImdsMode, parseLabConfig } from '../lib/lab-config';
 
 const from = (context: Record<string, unknown>) => parseLabConfig((key) => context[key]);
 
@@ -46,6 +46,51 @@ describe('parseLabConfig', () => {
     ['awsCliImage', 'busybox:1.36', /'awsCliImage': got "busybox:1.36"/],
   ])('fails on %s=%p, naming the key, the value and what it accepts', (key, value, message) => {
     expect(() => from({ [key]: value })).toThrow(message);
+  });
+
+  describe('CI access', () => {
+    test('is off unless ciAccessRepository is set', () => {
+      expect(from({}).ciAccess).toBeUndefined();
+    });
+
+    test.each([
+      [
+        { ciAccessRepository: 'octo-org/octo-repo' },
+        { repository: 'octo-org/octo-repo', branch: 'main', provider: GithubOidcProviderMode.CREATE },
+      ],
+      [
+        { ciAccessRepository: 'Octo-Org/octo.repo_2', ciAccessBranch: 'release/1.x', ciAccessProvider: 'existing' },
+        { repository: 'Octo-Org/octo.repo_2', branch: 'release/1.x', provider: GithubOidcProviderMode.EXISTING },
+      ],
+    ])('parses %p', (context, expected) => {
+      expect(from(context).ciAccess).toEqual(expected);
+    });
+
+    test.each([
+      ['ciAccessRepository', 'octo-org/*', /'ciAccessRepository': got "octo-org\/\*", expected <owner>\/<repository> without wildcards/],
+      ['ciAccessRepository', '*', /'ciAccessRepository': got "\*"/],
+      ['ciAccessRepository', 'octo-repo', /'ciAccessRepository': got "octo-repo", expected <owner>\/<repository>/],
+      ['ciAccessRepository', 'octo-org/octo-repo/extra', /'ciAccessRepository': got "octo-org\/octo-repo\/extra"/],
+      ['ciAccessRepository', '-octo/octo-repo', /'ciAccessRepository': got "-octo\/octo-repo"/],
+      ['ciAccessRepository', 'octo-org/..', /'ciAccessRepository': got "octo-org\/\.\."/],
+      ['ciAccessRepository', true, /'ciAccessRepository': got true/],
+      ['ciAccessBranch', 'feature/*', /'ciAccessBranch': got "feature\/\*", expected a branch name without wildcards or refs\/heads\//],
+      ['ciAccessBranch', 'refs/heads/main', /'ciAccessBranch': got "refs\/heads\/main"/],
+      ['ciAccessBranch', 'a..b', /'ciAccessBranch': got "a\.\.b"/],
+      ['ciAccessBranch', 'main ', /'ciAccessBranch': got "main "/],
+      ['ciAccessProvider', 'import', /'ciAccessProvider': got "import", expected create\|existing/],
+    ])('fails on %s=%p, naming the key, the value and what it accepts', (key, value, message) => {
+      expect(() => from({ ciAccessRepository: 'octo-org/octo-repo', [key]: value })).toThrow(message);
+    });
+
+    test.each([
+      ['ciAccessBranch', 'main'],
+      ['ciAccessProvider', 'existing'],
+    ])('fails on %s without ciAccessRepository, rather than silently building no stack', (key, value) => {
+      expect(() => from({ [key]: value })).toThrow(
+        new RegExp(`'${key}': got "${value}", expected no value unless ciAccessRepository is set`),
+      );
+    });
   });
 });
 

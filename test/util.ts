@@ -35,7 +35,8 @@ export async function buildTestLab(context: Record<string, unknown> = {}): Promi
     parseLabConfig((key) => app.node.tryGetContext(key)),
     TEST_ACCOUNT,
   );
-  const byName = Object.fromEntries([stacks.cluster, ...stacks.scenarios].map((s) => [s.stackName, s]));
+  const all = [stacks.cluster, ...stacks.scenarios, ...(stacks.ciAccess ? [stacks.ciAccess] : [])];
+  const byName = Object.fromEntries(all.map((s) => [s.stackName, s]));
   return { app, stacks, byName };
 }
 

@@ -11,6 +11,7 @@ import {
 import { DescribeKeyCommand, KeyManagerType, KeyState, paginateListKeys } from '@aws-sdk/client-kms';
 import { FilterNameStringType, paginateListSecrets } from '@aws-sdk/client-secrets-manager';
 import { LAB_CLUSTER } from '../cluster-contract';
+import { CI_ACCESS_STACK_NAME } from '../lab-names';
 import { AwsClients } from './aws-clients';
 import { ExitCode } from './errors';
 import { Output, mark } from './output';
@@ -46,6 +47,9 @@ export interface Leftover {
 const PREFIX = LAB_CLUSTER.name;
 const REGION = LAB_CLUSTER.region;
 
+/** The CI access stack is meant to stay: `cdk destroy --all` of the lab never deletes it. */
+const kept = (name: string) => name === CI_ACCESS_STACK_NAME || name.startsWith(`${CI_ACCESS_STACK_NAME}-`);
+
 /** Lists what of the lab is still in the account; every list is paginated. */
 export async function findLeftovers(aws: AwsClients): Promise<Leftover[]> {
   const found: Leftover[][] = await Promise.all([
@@ -65,7 +69,7 @@ async function stacks(aws: AwsClients): Promise<Leftover[]> {
   const out: Leftover[] = [];
   for await (const page of paginateListStacks({ client: aws.cloudFormation }, { StackStatusFilter: live })) {
     for (const stack of page.StackSummaries ?? []) {
-      if (stack.StackName?.startsWith(PREFIX))
+      if (stack.StackName?.startsWith(PREFIX) && !kept(stack.StackName))
         out.push({ kind: LeftoverKind.STACK, id: stack.StackName, detail: stack.StackStatus ?? '?' });
     }
   }
@@ -105,7 +109,8 @@ async function iamIdentities(aws: AwsClients): Promise<Leftover[]> {
   const out: Leftover[] = [];
   for await (const page of paginateListRoles({ client: aws.iam }, {})) {
     for (const role of page.Roles ?? []) {
-      if (role.RoleName?.startsWith(PREFIX)) out.push({ kind: LeftoverKind.IAM_ROLE, id: role.RoleName, detail: role.Arn ?? '' });
+      if (role.RoleName?.startsWith(PREFIX) && !kept(role.RoleName))
+        out.push({ kind: LeftoverKind.IAM_ROLE, id: role.RoleName, detail: role.Arn ?? '' });
     }
   }
   for await (const page of paginateListUsers({ client: aws.iam }, {})) {

@@ -154,7 +154,35 @@ export function createProgram(deps: LabDependencies, exit: (code: ExitCode) => v
       exit(await runLeftovers({ aws, out: output(options) }));
     });
 
+  program
+    .command('e2e')
+    .description(`deploys the whole lab in ${LAB_CLUSTER.region}, checks every scenario under every toggle, then destroys it`)
+    .option('--yes', 'do not ask before deploying')
+    .option('--reuse', 'run even if lab stacks exist already (they are destroyed at the end too)')
+    .option('--keep', 'leave the lab deployed at the end')
+    .option('--skip-toggles', 'verify the default toggles only')
+    .option('--cleanup-only', 'only wait for, destroy and look for leftovers of the lab stacks')
+    .option('--report <dir>', 'where to write report.md and report.json', 'e2e-report')
+    .addOption(assembly())
+    .addOption(json())
+    .action(async (options: E2eCommandOptions) => {
+      const { runE2e, processE2eDeps } = await import('./e2e');
+      const e2eDeps = await processE2eDeps({ terminal: deps.terminal, aws: connect, clock });
+      exit(await runE2e({ ...options, reportDir: options.report }, e2eDeps));
+    });
+
   return program;
+}
+
+interface E2eCommandOptions {
+  yes?: boolean;
+  reuse?: boolean;
+  keep?: boolean;
+  skipToggles?: boolean;
+  cleanupOnly?: boolean;
+  report: string;
+  assembly: string;
+  json?: boolean;
 }
 
 function positiveNumber(value: string): number {

@@ -211,4 +211,28 @@ describe('lab leftovers', () => {
     );
     expect(terminal.text).toContain('✓ Nothing of eks-oidc-demo is left in us-east-2 but what is pending deletion');
   });
+
+  test('GIVEN only the CI access stack, its role and the GitHub OIDC provider WHEN checked THEN nothing is left: that stack stays on purpose', async () => {
+    const { clients, mocks } = cleanAccount();
+    mocks.cloudFormation.on(ListStacksCommand).resolves({
+      StackSummaries: [{ StackName: 'eks-oidc-demo-ci-access', StackStatus: 'CREATE_COMPLETE', CreationTime: new Date() }],
+    });
+    mocks.iam.on(ListRolesCommand).resolves({ Roles: [role('eks-oidc-demo-ci-access-E2eRole2A07F204-AbCdEf123456')] });
+    mocks.iam.on(ListOpenIDConnectProvidersCommand).resolves({
+      OpenIDConnectProviderList: [{ Arn: 'arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com' }],
+    });
+    const terminal = new CapturedTerminal();
+    expect(await runLeftovers({ aws: clients, out: terminal.output(true) })).toBe(ExitCode.OK);
+    expect(terminal.json().leftovers).toEqual([]);
+  });
+
+  test('still reports a lab stack whose name only starts like the CI access stack', async () => {
+    const { clients, mocks } = cleanAccount();
+    mocks.cloudFormation.on(ListStacksCommand).resolves({
+      StackSummaries: [{ StackName: 'eks-oidc-demo-ci-accessory', StackStatus: 'CREATE_COMPLETE', CreationTime: new Date() }],
+    });
+    const terminal = new CapturedTerminal();
+    expect(await runLeftovers({ aws: clients, out: terminal.output(true) })).toBe(ExitCode.CHECK_FAILED);
+    expect(terminal.json().leftovers.map((l: { id: string }) => l.id)).toEqual(['eks-oidc-demo-ci-accessory']);
+  });
 });
