@@ -5,6 +5,7 @@ import { Construct, IDependable } from 'constructs';
 import { IEnvVar } from 'kubernetes-models/v1';
 import { IdentityChart } from './charts/identity-chart';
 import { LegacyTokenChart } from './charts/legacy-token-chart';
+import { ProbeChart } from './charts/probe-chart';
 import { WorkloadChart } from './charts/workload-chart';
 import { InjectionGate, LabPods } from './lab-pods';
 import { LabToggles, Scenario } from './scenarios';
@@ -51,6 +52,11 @@ export interface LabScenarioProps {
    * @default - the pods are created as soon as their namespace and service account exist
    */
   readonly waitFor?: InjectionGate;
+  /**
+   * The lab bucket's name, for a scenario whose probes read an object.
+   * @default - the scenario's pods read no object
+   */
+  readonly bucketName?: string;
 }
 
 /**
@@ -75,14 +81,23 @@ export class LabScenario extends Construct {
       serviceAccount: props.createServiceAccount ? scenario.serviceAccount : undefined,
       serviceAccountAnnotations: props.serviceAccountAnnotations,
     });
-    const workloadChart = new WorkloadChart(app, `${scenario.id}-pods`, {
-      namespace: scenario.namespace,
-      image: props.image,
-      s3LsPod: scenario.s3LsPod,
-      sleepPod: scenario.sleepPod,
-      serviceAccount: scenario.serviceAccount,
-      env: props.env,
-    });
+    // A scenario with probes runs each of them once; the others run `s3 ls` once and sleep.
+    const workloadChart = scenario.probes
+      ? new ProbeChart(app, `${scenario.id}-pods`, {
+          namespace: scenario.namespace,
+          image: props.image,
+          serviceAccount: scenario.serviceAccount,
+          probes: scenario.probes,
+          bucketName: props.bucketName,
+        })
+      : new WorkloadChart(app, `${scenario.id}-pods`, {
+          namespace: scenario.namespace,
+          image: props.image,
+          s3LsPod: scenario.s3LsPod,
+          sleepPod: scenario.sleepPod,
+          serviceAccount: scenario.serviceAccount,
+          env: props.env,
+        });
 
     this.identity = new eks.KubernetesManifest(this, 'Identity', {
       cluster: props.cluster,
@@ -94,7 +109,7 @@ export class LabScenario extends Construct {
       cluster: props.cluster,
       namespace: scenario.namespace,
       pods: workloadChart.toJson(),
-      runOnce: [scenario.s3LsPod],
+      runOnce: scenario.probes ? scenario.probes.map((probe) => probe.pod) : [scenario.s3LsPod],
       runWith: { imds: props.toggles.imds, nodeRoleS3Access: String(props.toggles.nodeRoleS3Access) },
       waitFor: props.waitFor,
     });

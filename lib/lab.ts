@@ -7,6 +7,7 @@ import { LabConfig } from './lab-config';
 import { IrsaStack } from './irsa-stack';
 import { NodeRoleStack } from './node-role-stack';
 import { PodIdentityStack } from './pod-identity-stack';
+import { PodIdentityAdvancedStack } from './pod-identity-advanced-stack';
 import { SecretInjectedStack } from './secret-injected-stack';
 import { ScenarioId, scenario } from './scenarios';
 
@@ -31,6 +32,9 @@ export async function buildLab(app: App, config: LabConfig, account?: string): P
     new IrsaStack(app, scenario(ScenarioId.IRSA).stackName, common),
     new PodIdentityStack(app, scenario(ScenarioId.POD_IDENTITY).stackName, common),
   ];
+  // EKS Pod Identity since its launch: ABAC, role chaining and session policies, in one stack.
+  scenarios.push(new PodIdentityAdvancedStack(app, scenario(ScenarioId.ABAC_TEAM_A).stackName, common));
+
   for (const stack of scenarios) stack.addDependency(cluster);
   Aspects.of(app).add(new DeleteLogGroupsOnDestroy());
   // cdk-nag's AWS Solutions rules run on every synth; a finding fails it unless acknowledged with a reason.

@@ -39,7 +39,7 @@ describe('the pods of every scenario', () => {
         else expect(type).toBe(KUBERNETES_RESOURCE_TYPE);
       }
     }
-    expect(Object.keys(labPods(lab))).toHaveLength(5);
+    expect(Object.keys(labPods(lab))).toHaveLength(9);
   });
 
   test('each stack has one pods function, whose access entry reaches only its own namespaces', () => {
@@ -70,6 +70,10 @@ describe('the pods of every scenario', () => {
       'eks-oidc-demo-secret-injected:secret-injected': undefined,
       'eks-oidc-demo-irsa:irsa': 'AWS_ROLE_ARN',
       'eks-oidc-demo-pod-identity:pod-identity': 'AWS_CONTAINER_CREDENTIALS_FULL_URI',
+      'eks-oidc-demo-pod-identity-advanced:team-a': 'AWS_CONTAINER_CREDENTIALS_FULL_URI',
+      'eks-oidc-demo-pod-identity-advanced:team-b': 'AWS_CONTAINER_CREDENTIALS_FULL_URI',
+      'eks-oidc-demo-pod-identity-advanced:role-chaining': 'AWS_CONTAINER_CREDENTIALS_FULL_URI',
+      'eks-oidc-demo-pod-identity-advanced:session-policy': 'AWS_CONTAINER_CREDENTIALS_FULL_URI',
     });
   });
 });

@@ -2,7 +2,7 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { SCENARIOS } from '../lib/scenarios';
+import { SCENARIOS, Scenario } from '../lib/scenarios';
 import { validateKubeObject } from './kube-schema';
 import { appliedManifests, buildTestLab, kubeObjects, SynthesizedLab } from './util';
 
@@ -13,7 +13,14 @@ const LAB_STACKS = [
   'eks-oidc-demo-secret-injected',
   'eks-oidc-demo-irsa',
   'eks-oidc-demo-pod-identity',
+  'eks-oidc-demo-pod-identity-advanced',
 ];
+
+/** Every pod a scenario runs: its s3 ls and sleep pods, or its probes. */
+function podsOf(scenario: Scenario): string[] {
+  if (scenario.probes) return scenario.probes.map((probe) => probe.pod);
+  return [scenario.s3LsPod, scenario.sleepPod].filter((name): name is string => name !== undefined);
+}
 
 describe('the whole lab', () => {
   let lab: SynthesizedLab;
@@ -35,13 +42,13 @@ describe('the whole lab', () => {
   test.each(SCENARIOS.map((s) => [s.id, s] as const))('scenario %s runs its pods in its own namespace, in its stack', (_id, scenario) => {
     const objects = kubeObjects(templates[scenario.stackName]);
     const pods = objects.filter((o) => o.kind === 'Pod' && o.metadata.namespace === scenario.namespace).map((o) => o.metadata.name);
-    expect(pods.sort()).toEqual([scenario.s3LsPod, scenario.sleepPod].filter(Boolean).sort());
+    expect(pods.sort()).toEqual(podsOf(scenario).sort());
     expect(objects.some((o) => o.kind === 'Namespace' && o.metadata.name === scenario.namespace)).toBe(true);
   });
 
   test('no two scenarios share a namespace or a pod name', () => {
     const namespaces = SCENARIOS.map((s) => s.namespace);
-    const pods = SCENARIOS.flatMap((s) => [s.s3LsPod, s.sleepPod].filter(Boolean));
+    const pods = SCENARIOS.flatMap(podsOf);
     expect(new Set(namespaces).size).toBe(namespaces.length);
     expect(new Set(pods).size).toBe(pods.length);
   });

@@ -4,6 +4,7 @@ import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { EKSClient } from '@aws-sdk/client-eks';
 import { IAMClient } from '@aws-sdk/client-iam';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { STSClient } from '@aws-sdk/client-sts';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
@@ -25,6 +26,7 @@ export interface AwsClients {
   readonly iam: IAMClient;
   readonly secretsManager: SecretsManagerClient;
   readonly sts: STSClient;
+  readonly s3: S3Client;
 }
 
 export interface ConnectAwsOptions {
@@ -69,6 +71,7 @@ export function createAwsClients(config: { region: string; credentials: AwsCrede
     iam: new IAMClient(config),
     secretsManager: new SecretsManagerClient(config),
     sts: new STSClient(config),
+    s3: new S3Client(config),
   };
 }
 

@@ -8,6 +8,7 @@ import {
   paginateListRoles,
   paginateListUsers,
 } from '@aws-sdk/client-iam';
+import { paginateListBuckets } from '@aws-sdk/client-s3';
 import { FilterNameStringType, paginateListSecrets } from '@aws-sdk/client-secrets-manager';
 import { LAB_CLUSTER } from '../cluster-contract';
 import { AwsClients } from './aws-clients';
@@ -26,6 +27,7 @@ export enum LeftoverKind {
   SECURITY_GROUP = 'security group',
   SECRET = 'Secrets Manager secret',
   LOG_GROUP = 'CloudWatch log group',
+  BUCKET = 'S3 bucket',
 }
 
 /** One thing of the lab still in the account. */
@@ -48,6 +50,7 @@ export async function findLeftovers(aws: AwsClients): Promise<Leftover[]> {
     network(aws),
     secrets(aws),
     logGroups(aws),
+    buckets(aws),
   ]);
   return found.flat();
 }
@@ -184,6 +187,26 @@ async function logGroups(aws: AwsClients): Promise<Leftover[]> {
   return out;
 }
 
+/**
+ * The lab's buckets in its region. CloudFormation names a bucket it names itself after the
+ * stack and the logical id ("MyStack-MyBucket-abcdefghijk1", CloudFormation resource custom
+ * naming), in lower case, so they start with the lab's prefix.
+ */
+async function buckets(aws: AwsClients): Promise<Leftover[]> {
+  const out: Leftover[] = [];
+  for await (const page of paginateListBuckets({ client: aws.s3 }, { Prefix: PREFIX, BucketRegion: REGION })) {
+    for (const bucket of page.Buckets ?? []) {
+      if (bucket.Name?.startsWith(PREFIX))
+        out.push({
+          kind: LeftoverKind.BUCKET,
+          id: bucket.Name,
+          detail: `created ${bucket.CreationDate?.toISOString() ?? '?'}; CloudFormation deletes only an empty bucket, so empty it first`,
+        });
+    }
+  }
+  return out;
+}
+
 /** `lab leftovers`: after `cdk destroy --all`, fails if anything of the lab is still there. */
 export async function runLeftovers(deps: { aws: AwsClients; out: Output }): Promise<ExitCode> {
   const { aws, out } = deps;
@@ -193,7 +216,7 @@ export async function runLeftovers(deps: { aws: AwsClients; out: Output }): Prom
   out.result({ region: REGION, leftovers, ok: leftovers.length === 0 });
   if (leftovers.length === 0) {
     out.say(
-      `${mark(true)} Nothing of ${PREFIX} is left in ${REGION} (stacks, cluster, OIDC providers, IAM roles and users, VPC, ENIs, security groups, secrets, log groups).`,
+      `${mark(true)} Nothing of ${PREFIX} is left in ${REGION} (stacks, cluster, OIDC providers, IAM roles and users, VPC, ENIs, security groups, secrets, log groups, S3 buckets).`,
     );
     return ExitCode.OK;
   }

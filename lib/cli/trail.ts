@@ -5,7 +5,14 @@ import { ExitCode, LabError } from './errors';
 import { Output } from './output';
 
 /** The calls that show who a pod really was. */
-export const TRAIL_EVENT_NAMES = ['ListBuckets', 'AssumeRoleWithWebIdentity', 'AssumeRoleForPodIdentity', 'GetCallerIdentity'] as const;
+export const TRAIL_EVENT_NAMES = [
+  'ListBuckets',
+  'AssumeRoleWithWebIdentity',
+  'AssumeRoleForPodIdentity',
+  'GetCallerIdentity',
+  // EKS Pod Identity's own role assumptions, and a target role's after them; kept for lab roles only.
+  'AssumeRole',
+] as const;
 
 /** One CloudTrail event, as `lab trail` shows it. */
 export interface TrailEvent {
@@ -21,6 +28,10 @@ export interface TrailEvent {
   /** The role a web identity or Pod Identity call asked for. */
   readonly roleArn?: string;
   readonly errorCode?: string;
+  /** The service that made the call for the caller, e.g. `pods.eks.amazonaws.com`. */
+  readonly invokedBy?: string;
+  /** The session name an AssumeRole call asked for. */
+  readonly roleSessionName?: string;
 }
 
 export interface TrailOptions {
@@ -59,7 +70,10 @@ export async function lookupTrail(cloudTrail: CloudTrailClient, start: Date): Pr
       { StartTime: start, LookupAttributes: [{ AttributeKey: LookupAttributeKey.EVENT_NAME, AttributeValue: name }] },
     );
     for await (const page of pages) {
-      for (const event of page.Events ?? []) events.push(toTrailEvent(event.EventName ?? name, event.EventTime, event.CloudTrailEvent));
+      for (const event of page.Events ?? []) {
+        const found = toTrailEvent(event.EventName ?? name, event.EventTime, event.CloudTrailEvent);
+        if (isLabEvent(found)) events.push(found);
+      }
     }
   }
   return events.sort((a, b) => b.time.localeCompare(a.time));
@@ -73,9 +87,10 @@ interface CloudTrailRecord {
     arn?: string;
     principalId?: string;
     userName?: string;
+    invokedBy?: string;
     sessionContext?: { ec2RoleDelivery?: string };
   };
-  requestParameters?: { roleArn?: string };
+  requestParameters?: { roleArn?: string; roleSessionName?: string };
 }
 
 function toTrailEvent(eventName: string, time: Date | undefined, json: string | undefined): TrailEvent {
@@ -91,10 +106,12 @@ function toTrailEvent(eventName: string, time: Date | undefined, json: string | 
     eventName,
     eventSource: record.eventSource,
     identityType: identity?.type,
-    identity: identity?.arn ?? identity?.userName ?? identity?.principalId,
+    identity: identity?.arn ?? identity?.userName ?? identity?.principalId ?? identity?.invokedBy,
     ec2RoleDelivery: identity?.sessionContext?.ec2RoleDelivery,
     roleArn: record.requestParameters?.roleArn,
     errorCode: record.errorCode,
+    invokedBy: identity?.invokedBy,
+    roleSessionName: record.requestParameters?.roleSessionName,
   };
 }
 
@@ -124,7 +141,7 @@ export async function runTrail(
   }
   progress.stop();
 
-  out.result({ region: LAB_CLUSTER.region, since: start.toISOString(), events, ok: events.length > 0 });
+  out.result({ region: LAB_CLUSTER.region, since: start.toISOString(), events, chains: roleChains(events), ok: events.length > 0 });
   if (events.length === 0) {
     out.say(
       `No events since ${start.toISOString()}${options.wait ? ` after waiting ${options.waitMinutes ?? 15} min` : ''}. Run the scenarios (\`npm run lab -- verify\`), then try \`npm run lab -- trail --wait\`.`,
@@ -147,5 +164,83 @@ export async function runTrail(
       e.errorCode ?? '',
     ]),
   );
+  printRoleChains(out, roleChains(events));
   return ExitCode.OK;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Role chains: EKS Pod Identity with a target role assumes two roles in a row.
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * AssumeRole happens all over an account; the lab keeps those that assume one of its roles, whose
+ * names CloudFormation starts with the stack's name, as the lab's fixed names do.
+ */
+function isLabEvent(event: TrailEvent): boolean {
+  if (event.eventName !== 'AssumeRole') return true;
+  return roleName(event.roleArn)?.startsWith(LAB_CLUSTER.name) ?? false;
+}
+
+/** `arn:aws:iam::<account>:role/<path/>name` -> name. */
+function roleName(roleArn: string | undefined): string | undefined {
+  return roleArn ? /:role\/(?:.*\/)?([^/]+)$/.exec(roleArn)?.[1] : undefined;
+}
+
+/** `arn:aws:sts::<account>:assumed-role/<name>/<session>` -> name and session. */
+function assumedRole(arn: string | undefined): { role: string; session: string } | undefined {
+  const match = arn ? /:assumed-role\/([^/]+)\/(.+)$/.exec(arn) : undefined;
+  return match ? { role: match[1], session: match[2] } : undefined;
+}
+
+/**
+ * The role chains among the events, oldest first: each an AssumeRole followed by the AssumeRole
+ * that ran as the session it created. EKS Pod Identity with a target role makes exactly such a
+ * pair: it assumes the association's role, then with those credentials the target role
+ * (EKS user guide, pod-id-assign-target-role).
+ */
+export function roleChains(events: readonly TrailEvent[]): TrailEvent[][] {
+  const assumptions = events.filter((e) => e.eventName === 'AssumeRole' && !e.errorCode).sort((a, b) => a.time.localeCompare(b.time));
+  const chains: TrailEvent[][] = [];
+  const inChain = new Set<TrailEvent>();
+  for (const last of [...assumptions].reverse()) {
+    if (inChain.has(last)) continue;
+    const chain = [last];
+    for (let step = last; ;) {
+      const caller = step.identityType === 'AssumedRole' ? assumedRole(step.identity) : undefined;
+      const previous = caller
+        ? [...assumptions]
+            .reverse()
+            .find(
+              (e) =>
+                e !== step &&
+                e.time <= step.time &&
+                roleName(e.roleArn) === caller.role &&
+                (e.roleSessionName === undefined || e.roleSessionName === caller.session),
+            )
+        : undefined;
+      if (!previous) break;
+      chain.unshift(previous);
+      step = previous;
+    }
+    if (chain.length > 1) {
+      chain.forEach((e) => inChain.add(e));
+      chains.unshift(chain);
+    }
+  }
+  return chains;
+}
+
+function printRoleChains(out: Output, chains: TrailEvent[][]): void {
+  if (chains.length === 0) return;
+  out.say('Role chains, each assumption in the order it happened:');
+  for (const chain of chains) {
+    const [first] = chain;
+    const start = first.invokedBy ?? first.identity ?? first.identityType ?? '?';
+    out.say(`  ${[start, ...chain.map((e) => roleName(e.roleArn) ?? '?')].join(' -> ')}`);
+    for (const e of chain) {
+      out.say(
+        `    ${e.time.replace('T', ' ').replace(/\.\d+Z$/, '')} AssumeRole ${roleName(e.roleArn)} as ${e.identity ?? e.identityType ?? '?'}`,
+      );
+    }
+  }
 }

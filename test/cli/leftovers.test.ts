@@ -8,6 +8,7 @@ import {
   ListRolesCommand,
   ListUsersCommand,
 } from '@aws-sdk/client-iam';
+import { ListBucketsCommand } from '@aws-sdk/client-s3';
 import { ListSecretsCommand } from '@aws-sdk/client-secrets-manager';
 import { ExitCode } from '../../lib/cli/errors';
 import { LeftoverKind, runLeftovers } from '../../lib/cli/leftovers';
@@ -40,6 +41,7 @@ function cleanAccount() {
   mocks.ec2.on(DescribeSecurityGroupsCommand).resolves({ SecurityGroups: [] });
   mocks.secretsManager.on(ListSecretsCommand).resolves({ SecretList: [] });
   mocks.logs.on(DescribeLogGroupsCommand).resolves({ logGroups: [] });
+  mocks.s3.on(ListBucketsCommand).resolves({ Buckets: [] });
   return aws;
 }
 

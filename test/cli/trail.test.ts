@@ -65,6 +65,7 @@ describe('lab trail', () => {
       'AssumeRoleWithWebIdentity',
       'AssumeRoleForPodIdentity',
       'GetCallerIdentity',
+      'AssumeRole',
     ]);
     expect(calls[0].StartTime).toEqual(new Date('2026-11-26T11:30:00Z'));
     const text = terminal.text;

@@ -17,6 +17,7 @@ export function mockedAws() {
     iam: mockClient(clients.iam),
     secretsManager: mockClient(clients.secretsManager),
     sts: mockClient(clients.sts),
+    s3: mockClient(clients.s3),
   };
   return { clients, mocks };
 }
