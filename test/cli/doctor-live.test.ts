@@ -6,6 +6,7 @@ import { ExitCode } from '../../lib/cli/errors';
 import { mockedAws } from './support/aws';
 import { synthLab } from './support/assembly';
 import { FakeCluster, podObject } from './support/fake-cluster';
+import { deployFeaturePods, mockAssociations } from './support/pod-identity-features';
 import { CapturedTerminal } from './support/output';
 
 const ISSUER = 'https://oidc.eks.us-east-2.amazonaws.com/id/0123456789ABCDEF0123456789ABCDEF';
@@ -55,6 +56,9 @@ function healthyLab(cluster: FakeCluster) {
     object: podObject({ namespace: 'pod-identity', name: 'eks-iam-test7', phase: 'Succeeded', exitCode: 0, env: POD_IDENTITY_ENV }),
   });
   cluster.addPod({ object: podObject({ namespace: 'pod-identity', name: 'eks-iam-test8', phase: 'Running', env: POD_IDENTITY_ENV }) });
+  // The Pod Identity feature scenarios: their associations in EKS and their pods.
+  mockAssociations(aws);
+  deployFeaturePods(cluster);
   return aws;
 }
 

@@ -6,6 +6,7 @@ import { LabToggles, ScenarioId, scenario as scenarioById } from '../../scenario
 import { AwsClients } from '../aws-clients';
 import { firstLine } from '../errors';
 import { LabKube } from '../kube';
+import { livePodIdentityFeatureChecks } from './doctor-live-pod-identity-features';
 import { CLUSTER_SCOPE, FindingList } from './findings';
 import { IRSA_INJECTED_ENV, POD_IDENTITY_INJECTED_ENV, envNames } from './kube-names';
 import { IMDS_HOP_LIMIT, IRSA_ROLE_ANNOTATION, POD_IDENTITY_AGENT_ADDON, STS_AUDIENCE } from '../../lab-names';
@@ -39,6 +40,8 @@ export async function liveChecks(aws: AwsClients, kube: LabKube, scope: LiveScop
   if (scope.toggles) await checkNodeHopLimit(aws, scope.toggles, findings);
   if (scope.scenarios.has(ScenarioId.IRSA)) await checkIrsaPods(kube, findings);
   if (scope.scenarios.has(ScenarioId.POD_IDENTITY)) await checkPodIdentityPods(kube, findings);
+  // EKS Pod Identity since its launch: the associations as EKS holds them, and their pods.
+  await livePodIdentityFeatureChecks(aws, kube, scope.scenarios, findings);
 }
 
 async function checkOidcProvider(aws: AwsClients, issuer: string, findings: FindingList): Promise<void> {

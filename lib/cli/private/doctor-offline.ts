@@ -3,6 +3,7 @@ import { ImdsMode } from '../../lab-config';
 import { LabToggles, SCENARIOS, Scenario, ScenarioId } from '../../scenarios';
 import { KubeObject, LabAssembly, ManifestResource, StackTemplate } from '../assembly';
 import { LabError } from '../errors';
+import { checkPodIdentityFeatures } from './doctor-pod-identity-features';
 import { CLUSTER_SCOPE, FindingList } from './findings';
 import { OIDC_PROVIDER_TYPES, PLACEHOLDER_ISSUER } from './intrinsics';
 import { PodSpec, STATIC_KEY_ENV, envNames } from './kube-names';
@@ -43,6 +44,11 @@ export function offlineChecks(assembly: LabAssembly): OfflineReport {
     checkPods(stack, scenario, findings);
     if (scenario.id === ScenarioId.IRSA) checkIrsa(stack, scenario, findings);
     if (scenario.id === ScenarioId.POD_IDENTITY) checkPodIdentity(stack, scenario, assembly.clusterStack, findings);
+    // EKS Pod Identity since its launch: each scenario with probes has its own association.
+    if (scenario.probes) {
+      checkPodIdentity(stack, scenario, assembly.clusterStack, findings);
+      checkPodIdentityFeatures(stack, scenario, findings);
+    }
     checkSecretRefs(stack, scenario, findings);
   }
   for (const stack of assembly.stacks) checkNoSecretMaterial(stack, findings);
@@ -127,7 +133,9 @@ function findObject(
 }
 
 function podsOf(stack: StackTemplate, scenario: Scenario): PodLocation[] {
-  const names = [scenario.s3LsPod, scenario.sleepPod].filter((name): name is string => name !== undefined);
+  const names = [scenario.s3LsPod, scenario.sleepPod, ...(scenario.probes ?? []).map((probe) => probe.pod)].filter(
+    (name, index, all): name is string => name !== undefined && all.indexOf(name) === index,
+  );
   return names.flatMap((name) => {
     const found = findObject(stack, 'Pod', scenario.namespace, name);
     return found ? [{ manifest: found.manifest, index: found.index, spec: (found.object.spec ?? {}) as PodSpec }] : [];
@@ -142,7 +150,7 @@ function appliedBefore(stack: StackTemplate, before: { manifest: ManifestResourc
 
 function checkPods(stack: StackTemplate, scenario: Scenario, findings: FindingList): void {
   const pods = podsOf(stack, scenario);
-  const expectedCount = scenario.sleepPod ? 2 : 1;
+  const expectedCount = scenario.probes ? scenario.probes.length : scenario.sleepPod ? 2 : 1;
   if (pods.length < expectedCount) {
     findings.fail(
       scenario.id,
