@@ -1,4 +1,4 @@
-import { Stack, Token } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import * as eks from 'aws-cdk-lib/aws-eks';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -186,10 +186,13 @@ export class PodIdentityAdvancedStack extends Stack {
  * limit STS puts on the plaintext of session policies (AssumeRole API reference, `Policy`).
  */
 export function sessionPolicy(scope: Construct, document: iam.PolicyDocument): string {
-  const json = Stack.of(scope).toJsonString(document);
-  if (!Token.isUnresolved(json) && json.length > SESSION_POLICY_MAX_CHARS) {
+  const stack = Stack.of(scope);
+  const json = stack.toJsonString(document);
+  // Resolved, the JSON is a plain string unless it holds a deploy-time value, whose length is unknown here.
+  const text: unknown = stack.resolve(json);
+  if (typeof text === 'string' && text.length > SESSION_POLICY_MAX_CHARS) {
     throw new Error(
-      `The session policy has ${json.length} characters; EKS passes it to STS, which accepts at most ${SESSION_POLICY_MAX_CHARS}. Shorten it, or grant less through the role instead.`,
+      `The session policy has ${text.length} characters; EKS passes it to STS, which accepts at most ${SESSION_POLICY_MAX_CHARS}. Shorten it, or grant less through the role instead.`,
     );
   }
   return json;

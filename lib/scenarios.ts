@@ -98,7 +98,12 @@ const stackName = (suffix: string) => `${LAB_CLUSTER.name}-${suffix}`;
 // Each pod runs one AWS CLI command once; no pod sleeps, so the node keeps its free slots.
 // ---------------------------------------------------------------------------------------------
 
-/** What the AWS CLI prints when S3 refuses GetObject (botocore's `ClientError` message). */
+/**
+ * What the AWS CLI prints when S3 refuses GetObject: botocore's `ClientError.MSG_TEMPLATE`
+ * (`botocore/exceptions.py`), "An error occurred ({error_code}) when calling the {operation_name}
+ * operation: {error_message}". S3 adds why after the colon, e.g. "… because no session policy
+ * allows the s3:GetObject action" (S3 user guide, troubleshoot-403-errors).
+ */
 const GET_OBJECT_DENIED = 'An error occurred (AccessDenied) when calling the GetObject operation';
 
 /** The object each team owns in the lab bucket: `<namespace>/report.txt`. */
@@ -119,8 +124,10 @@ export class ProbeCommand {
   /**
    * `aws s3api get-object --bucket <lab bucket> --key <key> /dev/null`: reads one object. It
    * succeeds or fails on access alone: the object exists, and a denied GetObject prints
-   * `AccessDenied`. `aws s3 cp` would first call HeadObject, whose denial has no body and prints
-   * only `(403) … Forbidden`; `aws s3 ls` of an empty prefix exits 1 although it was allowed.
+   * `AccessDenied`. `aws s3 cp` would first call HeadObject (aws-cli
+   * `awscli/customizations/s3/filegenerator.py`, `_list_single_object`), and a HEAD error has no
+   * body, so only `(403) … Forbidden` shows (S3 API reference, HeadObject); `aws s3 ls` of an
+   * empty prefix exits 1 although it was allowed.
    */
   static readObject(key: string): ProbeCommand {
     return new ProbeCommand('GetObject', ['s3api', 'get-object', '--bucket', BUCKET_PLACEHOLDER, '--key', key, '/dev/null'], key);

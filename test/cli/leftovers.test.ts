@@ -140,3 +140,37 @@ describe('lab leftovers', () => {
     expect(mocks.cloudFormation.commandCalls(ListStacksCommand)[0].args[0].input.StackStatusFilter).not.toContain('DELETE_COMPLETE');
   });
 });
+
+describe('lab leftovers: the lab bucket', () => {
+  test('GIVEN the lab bucket survived WHEN checked THEN it is listed, having asked S3 for the lab prefix in its region on every page', async () => {
+    // GIVEN two pages of buckets: one of another app, then the lab's
+    const { clients, mocks } = cleanAccount();
+    mocks.s3
+      .on(ListBucketsCommand)
+      .resolvesOnce({ Buckets: [{ Name: 'eks-oidc-demo-other-thing-notthelab', BucketRegion: 'us-east-2' }], ContinuationToken: 'page-2' })
+      .resolvesOnce({
+        Buckets: [
+          { Name: 'eks-oidc-demo-pod-identity-advan-labbucket55321a04-q1w2e3r4t5y6', CreationDate: new Date('2026-11-26T11:00:00Z') },
+        ],
+      });
+    const terminal = new CapturedTerminal();
+
+    // WHEN
+    const code = await runLeftovers({ aws: clients, out: terminal.output(true) });
+
+    // THEN
+    expect(code).toBe(ExitCode.CHECK_FAILED);
+    const buckets = terminal.json().leftovers.filter((l: { kind: string }) => l.kind === LeftoverKind.BUCKET);
+    expect(buckets.map((b: { id: string }) => b.id)).toEqual([
+      'eks-oidc-demo-other-thing-notthelab',
+      'eks-oidc-demo-pod-identity-advan-labbucket55321a04-q1w2e3r4t5y6',
+    ]);
+    expect(buckets[1].detail).toContain('CloudFormation deletes only an empty bucket');
+    const calls = mocks.s3.commandCalls(ListBucketsCommand).map((call) => call.args[0].input);
+    // The paginator reuses one input object, so every recorded call shows the last token.
+    expect(calls).toEqual([
+      expect.objectContaining({ Prefix: 'eks-oidc-demo', BucketRegion: 'us-east-2' }),
+      expect.objectContaining({ Prefix: 'eks-oidc-demo', BucketRegion: 'us-east-2', ContinuationToken: 'page-2' }),
+    ]);
+  });
+});
