@@ -119,7 +119,9 @@ describe('runLab', () => {
     const terminal = new CapturedTerminal();
     const code = await runLab(['rerun', 'nope'], { terminal, env: {} });
     expect(code).toBe(ExitCode.CANNOT_CHECK);
-    expect(terminal.errors).toContain('Allowed choices are node-role, bystander, secret-injected, irsa, pod-identity, abac-team-a, abac-team-b, role-chaining, session-policy.');
+    expect(terminal.errors).toContain(
+      'Allowed choices are node-role, bystander, secret-injected, irsa, pod-identity, abac-team-a, abac-team-b, role-chaining, session-policy.',
+    );
   });
 
   test('turns an unexpected error into one line', async () => {

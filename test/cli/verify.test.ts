@@ -188,6 +188,8 @@ describe('lab verify', () => {
         { assembly: togglesAssembly({ imds: ImdsMode.OPEN, nodeRoleS3Access: false }) },
         { kube: cluster.client(), out: new CapturedTerminal().output(), clock: fakeClock() },
       ),
-    ).rejects.toThrow(/None of node-role, bystander, secret-injected, irsa, pod-identity, abac-team-a, abac-team-b, role-chaining, session-policy is deployed.*cdk deploy --all/);
+    ).rejects.toThrow(
+      /None of node-role, bystander, secret-injected, irsa, pod-identity, abac-team-a, abac-team-b, role-chaining, session-policy is deployed.*cdk deploy --all/,
+    );
   });
 });
