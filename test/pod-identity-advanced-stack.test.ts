@@ -296,24 +296,23 @@ describe('EKS Pod Identity features stack', () => {
       for (const account of accounts) expect(account.metadata.annotations).toBeUndefined();
     });
   });
-});
 
-describe('CloudFormation and Kubernetes agree on the feature scenarios', () => {
-  test('every association names a service account the charts create, and every pod of its namespace runs as it', async () => {
-    const template = Template.fromStack((await buildTestLab()).byName[STACK]);
-    const objects = kubeObjects(template);
-    const associations = Object.values(template.findResources('AWS::EKS::PodIdentityAssociation'));
-    expect(associations).toHaveLength(4);
-    for (const { Properties: association } of associations) {
-      const account = objects.find(
-        (o) =>
-          o.kind === 'ServiceAccount' && o.metadata.namespace === association.Namespace && o.metadata.name === association.ServiceAccount,
-      );
-      expect([association.Namespace, account?.metadata.name]).toEqual([association.Namespace, association.ServiceAccount]);
-      const pods = objects.filter((o) => o.kind === 'Pod' && o.metadata.namespace === association.Namespace);
-      expect(pods.length).toBeGreaterThanOrEqual(2);
-      for (const pod of pods)
-        expect([pod.metadata.name, pod.spec.serviceAccountName]).toEqual([pod.metadata.name, association.ServiceAccount]);
-    }
+  describe('CloudFormation and Kubernetes agree', () => {
+    test('every association names a service account the charts create, and every pod of its namespace runs as it', () => {
+      const objects = kubeObjects(template);
+      const associations = Object.values(template.findResources('AWS::EKS::PodIdentityAssociation'));
+      expect(associations).toHaveLength(4);
+      for (const { Properties: association } of associations) {
+        const account = objects.find(
+          (o) =>
+            o.kind === 'ServiceAccount' && o.metadata.namespace === association.Namespace && o.metadata.name === association.ServiceAccount,
+        );
+        expect([association.Namespace, account?.metadata.name]).toEqual([association.Namespace, association.ServiceAccount]);
+        const pods = objects.filter((o) => o.kind === 'Pod' && o.metadata.namespace === association.Namespace);
+        expect(pods.length).toBeGreaterThanOrEqual(2);
+        for (const pod of pods)
+          expect([pod.metadata.name, pod.spec.serviceAccountName]).toEqual([pod.metadata.name, association.ServiceAccount]);
+      }
+    });
   });
 });
