@@ -22,8 +22,9 @@ export interface LabBucketProps {
 /**
  * A private, encrypted S3 bucket holding a few small objects, that leaves nothing behind.
  *
- * CloudFormation deletes only an empty bucket, so a custom resource puts the objects at deploy
- * time and deletes every object before the bucket goes. The CDK's `autoDeleteObjects` and
+ * CloudFormation deletes only an empty bucket ("all objects … must be deleted before the bucket
+ * itself can be deleted", S3 API reference, DeleteBucket), so a custom resource puts the objects at
+ * deploy time and deletes every object before the bucket goes. The CDK's `autoDeleteObjects` and
  * `BucketDeployment` would do the same with wildcard actions (`s3:DeleteObject*`, `s3:List*`,
  * `s3:PutObject*`), which the lab grants nowhere.
  */
@@ -38,7 +39,8 @@ export class LabBucket extends Construct {
     if (keys.length === 0) throw new Error('A LabBucket needs at least one object: pass objects: { key: text }.');
 
     this.bucket = new s3.Bucket(this, 'Bucket', {
-      // SSE-S3: encrypted at rest at no charge, and readable with s3:GetObject alone (SSE-KMS would need kms:Decrypt too).
+      // SSE-S3: encrypted at rest at no extra charge (S3 user guide, UsingServerSideEncryption), and
+      // readable with s3:GetObject alone, where SSE-KMS would need kms:Decrypt too.
       encryption: s3.BucketEncryption.S3_MANAGED,
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
       enforceSSL: true,
@@ -60,7 +62,7 @@ export class LabBucket extends Construct {
     role.addToPolicy(new iam.PolicyStatement({ actions: ['s3:DeleteObject'], resources: [this.bucket.arnForObjects('*')] }));
     acknowledgeNag(
       role,
-      'Emptying the bucket before CloudFormation deletes it must reach every object in it, also those put by hand; the bucket is the lab own.',
+      "Emptying the bucket before CloudFormation deletes it must reach every object in it, also those put by hand; the bucket is the lab's own.",
       `IAM5[Resource::<${Stack.of(this).getLogicalId(this.bucket.node.defaultChild as s3.CfnBucket)}.Arn>/*]`,
     );
 

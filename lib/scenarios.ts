@@ -118,7 +118,10 @@ const BUCKET_PLACEHOLDER = '<bucket>';
 export class ProbeCommand {
   /** `aws s3 ls`: ListBuckets, the post's command. */
   static readonly LIST_BUCKETS = new ProbeCommand('ListBuckets', ['s3', 'ls']);
-  /** `aws sts get-caller-identity`: prints, as JSON, who AWS sees; needs no permission. */
+  /**
+   * `aws sts get-caller-identity`: prints, as JSON, who AWS sees. It needs no permission ("No
+   * permissions are required to perform this operation", STS API reference, GetCallerIdentity).
+   */
   static readonly CALLER_IDENTITY = new ProbeCommand('GetCallerIdentity', ['sts', 'get-caller-identity', '--output', 'json']);
 
   /**

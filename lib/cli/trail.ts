@@ -173,8 +173,9 @@ export async function runTrail(
 // ---------------------------------------------------------------------------------------------
 
 /**
- * AssumeRole happens all over an account; the lab keeps those that assume one of its roles, whose
- * names CloudFormation starts with the stack's name, as the lab's fixed names do.
+ * AssumeRole happens all over an account; the lab keeps those that assume one of its roles. A
+ * name CloudFormation generates starts with the stack's name ("MyStack-MyBucket-abcdefghijk1",
+ * CloudFormation resource custom naming), and the lab's fixed names start with the cluster's.
  */
 function isLabEvent(event: TrailEvent): boolean {
   if (event.eventName !== 'AssumeRole') return true;
