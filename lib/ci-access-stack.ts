@@ -70,6 +70,8 @@ export const UNSCOPED_READ_ACTIONS = [
   'iam:ListRoles',
   'iam:ListUsers',
   'kms:ListKeys',
+  // lab leftovers lists the account's buckets to find the lab's.
+  's3:ListAllMyBuckets',
   'logs:DescribeLogGroups',
   'secretsmanager:ListSecrets',
 ] as const;

@@ -62,3 +62,34 @@ export const MINIMUM_AWS_CLI = {
  * once by hand and is never part of `cdk deploy --all` or `cdk destroy --all` of the lab.
  */
 export const CI_ACCESS_STACK_NAME = 'eks-oidc-demo-ci-access';
+
+// ---------------------------------------------------------------------------------------------
+// EKS Pod Identity since its launch (eks-oidc-demo-pod-identity-advanced).
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * The session tags EKS Pod Identity puts on the role session, unless the association disables
+ * them; policies read them as `${aws:PrincipalTag/<key>}`. They are transitive: they follow the
+ * session into a chained AssumeRole. ("Enable or disable session tags", EKS user guide, pod-id-abac.)
+ */
+export const POD_IDENTITY_SESSION_TAGS = [
+  'eks-cluster-arn',
+  'eks-cluster-name',
+  'kubernetes-namespace',
+  'kubernetes-service-account',
+  'kubernetes-pod-name',
+  'kubernetes-pod-uid',
+] as const;
+
+/**
+ * The role-chaining scenario's target role, named rather than generated: a target role is what
+ * another account trusts by name, and `lab verify` knows the pod's caller by it.
+ */
+export const CHAIN_TARGET_ROLE_NAME = 'eks-oidc-demo-chain-target';
+
+/**
+ * The most characters a session policy may have: STS's limit on the plaintext of inline and
+ * managed session policies (AssumeRole API reference, `Policy`), which an association's Policy
+ * is passed on as.
+ */
+export const SESSION_POLICY_MAX_CHARS = 2048;

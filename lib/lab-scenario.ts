@@ -5,6 +5,7 @@ import { Construct, IDependable } from 'constructs';
 import { IEnvVar } from 'kubernetes-models/v1';
 import { IdentityChart } from './charts/identity-chart';
 import { LegacyTokenChart } from './charts/legacy-token-chart';
+import { ProbeChart } from './charts/probe-chart';
 import { WorkloadChart } from './charts/workload-chart';
 import { Drill } from './lab-config';
 import { DRILL_METADATA_KEY } from './lab-names';
@@ -69,6 +70,11 @@ export interface LabScenarioProps {
    * @default - no drill: the scenario is deployed as it should be
    */
   readonly drill?: Drill;
+  /**
+   * The lab bucket's name, for a scenario whose probes read an object.
+   * @default - the scenario's pods read no object
+   */
+  readonly bucketName?: string;
 }
 
 /**
@@ -93,14 +99,23 @@ export class LabScenario extends Construct {
       serviceAccount: props.createServiceAccount ? scenario.serviceAccount : undefined,
       serviceAccountAnnotations: props.serviceAccountAnnotations,
     });
-    const workloadChart = new WorkloadChart(app, `${scenario.id}-pods`, {
-      namespace: scenario.namespace,
-      image: props.image,
-      s3LsPod: scenario.s3LsPod,
-      sleepPod: scenario.sleepPod,
-      serviceAccount: scenario.serviceAccount,
-      env: props.env,
-    });
+    // A scenario with probes runs each of them once; the others run `s3 ls` once and sleep.
+    const workloadChart = scenario.probes
+      ? new ProbeChart(app, `${scenario.id}-pods`, {
+          namespace: scenario.namespace,
+          image: props.image,
+          serviceAccount: scenario.serviceAccount,
+          probes: scenario.probes,
+          bucketName: props.bucketName,
+        })
+      : new WorkloadChart(app, `${scenario.id}-pods`, {
+          namespace: scenario.namespace,
+          image: props.image,
+          s3LsPod: scenario.s3LsPod,
+          sleepPod: scenario.sleepPod,
+          serviceAccount: scenario.serviceAccount,
+          env: props.env,
+        });
 
     this.identity =
       props.sharesIdentityWith?.identity ??
@@ -114,7 +129,7 @@ export class LabScenario extends Construct {
       cluster: props.cluster,
       namespace: scenario.namespace,
       pods: workloadChart.toJson(),
-      runOnce: [scenario.s3LsPod],
+      runOnce: scenario.probes ? scenario.probes.map((probe) => probe.pod) : [scenario.s3LsPod],
       runWith: {
         imds: props.toggles.imds,
         nodeRoleS3Access: String(props.toggles.nodeRoleS3Access),

@@ -10,6 +10,7 @@ import { IrsaStack } from './irsa-stack';
 import { NodeRoleStack } from './node-role-stack';
 import { PodIdentityStack } from './pod-identity-stack';
 import { PrecedenceStack } from './precedence-stack';
+import { PodIdentityAdvancedStack } from './pod-identity-advanced-stack';
 import { SecretInjectedStack } from './secret-injected-stack';
 import { ScenarioId, scenario } from './scenarios';
 
@@ -50,6 +51,9 @@ export async function buildLab(app: App, config: LabConfig, account?: string): P
     new PodIdentityStack(app, scenario(ScenarioId.POD_IDENTITY).stackName, common),
     precedence,
   ];
+  // EKS Pod Identity since its launch: ABAC, role chaining and session policies, in one stack.
+  scenarios.push(new PodIdentityAdvancedStack(app, scenario(ScenarioId.ABAC_TEAM_A).stackName, common));
+
   for (const stack of scenarios) stack.addDependency(cluster);
   // Only with its context, and independent of the lab: `cdk destroy --all` of the lab alone never
   // reaches it, so an end-to-end run never deletes the role it runs as.

@@ -1,6 +1,9 @@
 import { LAB_CLUSTER } from './cluster-contract';
 import { Drill, ImdsMode } from './lab-config';
 
+/** The AWS CLI's return codes the lab's pods end with; 255 is any other error the CLI raises. */
+const AWS_CLI_EXIT = { OK: 0, NO_CREDENTIALS: 253, SERVICE_ERROR: 254, OTHER_ERROR: 255 } as const;
+
 /** Each way a pod can get AWS credentials, as one scenario of the lab. */
 export enum ScenarioId {
   /** No credentials of its own: the SDK falls back to IMDS and gets the node role. */
@@ -17,6 +20,16 @@ export enum ScenarioId {
   OLD_SDK = 'old-sdk',
   /** IRSA and Pod Identity on one service account: container credentials win, the annotation is ignored. */
   PRECEDENCE = 'precedence',
+
+  // EKS Pod Identity since its launch: one stack, eks-oidc-demo-pod-identity-advanced.
+  /** ABAC: one role for two teams; the `kubernetes-namespace` session tag picks the prefix team-a may read. */
+  ABAC_TEAM_A = 'abac-team-a',
+  /** ABAC: the same role, from namespace team-b. */
+  ABAC_TEAM_B = 'abac-team-b',
+  /** An association with a target role: EKS assumes the association's role, then the target role. */
+  ROLE_CHAINING = 'role-chaining',
+  /** An association with session tags disabled and a session policy that narrows its role. */
+  SESSION_POLICY = 'session-policy',
 }
 
 /** Who AWS sees as the caller, as `sts get-caller-identity` and CloudTrail report it. */
@@ -29,6 +42,8 @@ export enum CallerKind {
   WEB_IDENTITY_ROLE = 'web-identity-role',
   /** `assumed-role/<role>/eks-<cluster>-…`, from `AssumeRoleForPodIdentity`. */
   POD_IDENTITY_ROLE = 'pod-identity-role',
+  /** `assumed-role/<target role>/…`: EKS Pod Identity assumed the association's role, then its target role. */
+  TARGET_ROLE = 'target-role',
   /** The pod got no credentials: the SDK found none, or the exchange for them was refused. */
   NONE = 'none',
 }
@@ -86,6 +101,12 @@ export interface Scenario {
    * @default - the scenario has no sleep pod
    */
   readonly sleepPod?: string;
+  /**
+   * Every pod of the scenario, when each runs its own AWS CLI command and has its own expected
+   * outcome. They all run once; `s3LsPod` names the one the outcome table shows first.
+   * @default - the scenario runs `aws s3 ls` in `s3LsPod` (and sleeps in `sleepPod`)
+   */
+  readonly probes?: readonly Probe[];
 }
 
 /** The toggles that change what a scenario should observe. */
@@ -95,6 +116,203 @@ export interface LabToggles {
 }
 
 const stackName = (suffix: string) => `${LAB_CLUSTER.name}-${suffix}`;
+
+// ---------------------------------------------------------------------------------------------
+// EKS Pod Identity since its launch: ABAC with session tags, role chaining, session policies.
+// Each pod runs one AWS CLI command once; no pod sleeps, so the node keeps its free slots.
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * What the AWS CLI prints when S3 refuses GetObject: botocore's `ClientError.MSG_TEMPLATE`
+ * (`botocore/exceptions.py`), "An error occurred ({error_code}) when calling the {operation_name}
+ * operation: {error_message}". S3 adds why after the colon, e.g. "… because no session policy
+ * allows the s3:GetObject action" (S3 user guide, troubleshoot-403-errors).
+ */
+const GET_OBJECT_DENIED = 'An error occurred (AccessDenied) when calling the GetObject operation';
+
+/** The object each team owns in the lab bucket: `<namespace>/report.txt`. */
+export function teamObjectKey(namespace: string): string {
+  return `${namespace}/report.txt`;
+}
+
+/** Stands for the lab bucket's name, which CloudFormation chooses at deploy time. */
+const BUCKET_PLACEHOLDER = '<bucket>';
+
+/** What a run-once pod asks AWS, as the arguments of the AWS CLI image's `aws` entrypoint. */
+export class ProbeCommand {
+  /** `aws s3 ls`: ListBuckets, the post's command. */
+  static readonly LIST_BUCKETS = new ProbeCommand('ListBuckets', ['s3', 'ls']);
+  /**
+   * `aws sts get-caller-identity`: prints, as JSON, who AWS sees. It needs no permission ("No
+   * permissions are required to perform this operation", STS API reference, GetCallerIdentity).
+   */
+  static readonly CALLER_IDENTITY = new ProbeCommand('GetCallerIdentity', ['sts', 'get-caller-identity', '--output', 'json']);
+
+  /**
+   * `aws s3api get-object --bucket <lab bucket> --key <key> /dev/null`: reads one object. It
+   * succeeds or fails on access alone: the object exists, and a denied GetObject prints
+   * `AccessDenied`. `aws s3 cp` would first call HeadObject (aws-cli
+   * `awscli/customizations/s3/filegenerator.py`, `_list_single_object`), and a HEAD error has no
+   * body, so only `(403) … Forbidden` shows (S3 API reference, HeadObject); `aws s3 ls` of an
+   * empty prefix exits 1 although it was allowed.
+   */
+  static readObject(key: string): ProbeCommand {
+    return new ProbeCommand('GetObject', ['s3api', 'get-object', '--bucket', BUCKET_PLACEHOLDER, '--key', key, '/dev/null'], key);
+  }
+
+  private constructor(
+    /** The API operation it calls, as CloudTrail and the CLI's errors name it. */
+    readonly operation: string,
+    private readonly template: readonly string[],
+    /**
+     * The object it reads from the lab bucket.
+     * @default - it reads no object
+     */
+    readonly objectKey?: string,
+  ) {}
+
+  /** The pod's `args`; `bucketName` is required when the command reads an object. */
+  args(bucketName?: string): string[] {
+    if (this.objectKey !== undefined && bucketName === undefined) {
+      throw new Error(`The ${this.operation} command of ${this.objectKey} needs the lab bucket's name: pass bucketName to the scenario.`);
+    }
+    return this.template.map((arg) => (arg === BUCKET_PLACEHOLDER ? bucketName! : arg));
+  }
+
+  /** The command line, for tables and messages. */
+  toString(): string {
+    return ['aws', ...this.template].join(' ').replace(BUCKET_PLACEHOLDER, '<lab bucket>');
+  }
+}
+
+/** A pod that runs one command once, and what it should show. */
+export interface Probe {
+  readonly pod: string;
+  readonly command: ProbeCommand;
+  /**
+   * What it should show. Pod Identity credentials come before IMDS in the SDK chain, so no
+   * toggle changes it.
+   */
+  readonly expected: ExpectedOutcome;
+}
+
+const ADVANCED_STACK = stackName('pod-identity-advanced');
+
+/** `eks-iam-<team>-own` reads its own team's object, `eks-iam-<team>-other` the other team's. */
+function abacProbes(team: string, otherTeam: string): Probe[] {
+  return [
+    {
+      pod: `eks-iam-${team}-own`,
+      command: ProbeCommand.readObject(teamObjectKey(team)),
+      expected: {
+        phase: PodPhase.SUCCEEDED,
+        exitCode: AWS_CLI_EXIT.OK,
+        caller: CallerKind.POD_IDENTITY_ROLE,
+        why: `EKS tagged the session kubernetes-namespace=${team}, and the role may read the prefix that tag names.`,
+      },
+    },
+    {
+      pod: `eks-iam-${team}-other`,
+      command: ProbeCommand.readObject(teamObjectKey(otherTeam)),
+      expected: {
+        phase: PodPhase.FAILED,
+        exitCode: AWS_CLI_EXIT.SERVICE_ERROR,
+        logSignature: GET_OBJECT_DENIED,
+        caller: CallerKind.POD_IDENTITY_ROLE,
+        why: `The same role, but the session tag says ${team}: ${otherTeam}/ is not under it, so S3 denies the read.`,
+      },
+    },
+  ];
+}
+
+/** The scenarios of eks-oidc-demo-pod-identity-advanced, in the order the README tells them. */
+const POD_IDENTITY_FEATURES: readonly Scenario[] = [
+  {
+    id: ScenarioId.ABAC_TEAM_A,
+    stackName: ADVANCED_STACK,
+    namespace: 'team-a',
+    serviceAccount: 'eks-iam-test',
+    s3LsPod: 'eks-iam-team-a-own',
+    probes: abacProbes('team-a', 'team-b'),
+  },
+  {
+    id: ScenarioId.ABAC_TEAM_B,
+    stackName: ADVANCED_STACK,
+    namespace: 'team-b',
+    serviceAccount: 'eks-iam-test',
+    s3LsPod: 'eks-iam-team-b-own',
+    probes: abacProbes('team-b', 'team-a'),
+  },
+  {
+    id: ScenarioId.ROLE_CHAINING,
+    stackName: ADVANCED_STACK,
+    namespace: 'role-chaining',
+    serviceAccount: 'eks-iam-test',
+    s3LsPod: 'eks-iam-chain-ls',
+    probes: [
+      {
+        pod: 'eks-iam-chain-ls',
+        command: ProbeCommand.LIST_BUCKETS,
+        expected: {
+          phase: PodPhase.SUCCEEDED,
+          exitCode: AWS_CLI_EXIT.OK,
+          caller: CallerKind.TARGET_ROLE,
+          why: "EKS assumed the association's role, then the target role, which alone may list buckets.",
+        },
+      },
+      {
+        pod: 'eks-iam-chain-caller',
+        command: ProbeCommand.CALLER_IDENTITY,
+        expected: {
+          phase: PodPhase.SUCCEEDED,
+          exitCode: AWS_CLI_EXIT.OK,
+          caller: CallerKind.TARGET_ROLE,
+          why: "The pod holds the target role's credentials; the association's role only assumes it.",
+        },
+      },
+    ],
+  },
+  {
+    id: ScenarioId.SESSION_POLICY,
+    stackName: ADVANCED_STACK,
+    namespace: 'session-policy',
+    serviceAccount: 'eks-iam-test',
+    s3LsPod: 'eks-iam-session-ls',
+    probes: [
+      {
+        pod: 'eks-iam-session-ls',
+        command: ProbeCommand.LIST_BUCKETS,
+        expected: {
+          phase: PodPhase.SUCCEEDED,
+          exitCode: AWS_CLI_EXIT.OK,
+          caller: CallerKind.POD_IDENTITY_ROLE,
+          why: 'The role and the session policy both allow s3:ListAllMyBuckets.',
+        },
+      },
+      {
+        pod: 'eks-iam-session-read',
+        command: ProbeCommand.readObject(teamObjectKey('team-a')),
+        expected: {
+          phase: PodPhase.FAILED,
+          exitCode: AWS_CLI_EXIT.SERVICE_ERROR,
+          logSignature: GET_OBJECT_DENIED,
+          caller: CallerKind.POD_IDENTITY_ROLE,
+          why: 'The role may read team-a/, but the session policy allows only listing: the session gets what both allow.',
+        },
+      },
+    ],
+  },
+];
+
+/** What the scenario's first pod should show: its probe's expectation. */
+function probeOutcome(id: ScenarioId): ExpectedOutcome {
+  const { probes, s3LsPod } = scenario(id);
+  const probe = probes?.find((p) => p.pod === s3LsPod);
+  if (!probe) throw new Error(`Scenario '${id}' has no probe for its pod ${s3LsPod}.`);
+  return probe.expected;
+}
+
+// ---------------------------------------------------------------------------------------------
 
 /** Every scenario, in the order the walkthrough meets them. */
 export const SCENARIOS: readonly Scenario[] = [
@@ -152,6 +370,7 @@ export const SCENARIOS: readonly Scenario[] = [
     s3LsPod: 'eks-iam-test10',
     sleepPod: 'eks-iam-test11',
   },
+  ...POD_IDENTITY_FEATURES,
 ];
 
 /** Looks up a scenario by id. */
@@ -160,9 +379,6 @@ export function scenario(id: ScenarioId): Scenario {
   if (!found) throw new Error(`Unknown scenario '${id}'. Known: ${SCENARIOS.map((s) => s.id).join(', ')}`);
   return found;
 }
-
-/** The AWS CLI's return codes the lab's pods end with; 255 is any other error the CLI raises. */
-const AWS_CLI_EXIT = { OK: 0, NO_CREDENTIALS: 253, SERVICE_ERROR: 254, OTHER_ERROR: 255 } as const;
 
 /**
  * The last AWS CLI v2 release without EKS Pod Identity, and the one that added it.
@@ -230,6 +446,11 @@ export function expectedOutcome(id: ScenarioId, toggles: LabToggles, drill?: Dri
         caller: CallerKind.POD_IDENTITY_ROLE,
         why: 'The webhook gives the association precedence: it injects container credentials and skips the IRSA annotation, so the Pod Identity role wins.',
       };
+    case ScenarioId.ABAC_TEAM_A:
+    case ScenarioId.ABAC_TEAM_B:
+    case ScenarioId.ROLE_CHAINING:
+    case ScenarioId.SESSION_POLICY:
+      return probeOutcome(id);
   }
 }
 

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DRILLS, drillDeployCommand } from '../lib/drills';
 import { Drill, ImdsMode } from '../lib/lab-config';
-import { DRILL_OUTCOMES, expectedOutcome, LabToggles, SCENARIOS, scenario } from '../lib/scenarios';
+import { DRILL_OUTCOMES, expectedOutcome, LabToggles, ProbeCommand, SCENARIOS, scenario } from '../lib/scenarios';
 
 export const OUTCOMES_START = '<!-- outcomes:start -->';
 export const OUTCOMES_END = '<!-- outcomes:end -->';
@@ -23,7 +23,8 @@ const DOCUMENTED_TOGGLES: ReadonlyArray<{ readonly label: string; readonly toggl
  */
 export function outcomeTableMarkdown(): string {
   const rows = ['| scenario | toggles | `s3 ls` pod | phase | log shows | caller | why |', '|---|---|---|---|---|---|---|'];
-  for (const scenario of SCENARIOS) {
+  // Scenarios with probes have their own table, one row per pod.
+  for (const scenario of SCENARIOS.filter((s) => !s.probes)) {
     const [defaults, ...others] = DOCUMENTED_TOGGLES.map(({ label, toggles }) => ({
       label,
       outcome: expectedOutcome(scenario.id, toggles),
@@ -39,12 +40,43 @@ export function outcomeTableMarkdown(): string {
   return rows.join('\n');
 }
 
-/** The README with its outcome table replaced by the current one. */
+/** The README with its outcome tables replaced by the current ones. */
 export function withCurrentOutcomes(readme: string): string {
-  const start = readme.indexOf(OUTCOMES_START);
-  const end = readme.indexOf(OUTCOMES_END);
-  if (start < 0 || end < start) throw new Error(`README.md needs ${OUTCOMES_START} and ${OUTCOMES_END} markers`);
-  return `${readme.slice(0, start + OUTCOMES_START.length)}\n${outcomeTableMarkdown()}\n${readme.slice(end)}`;
+  const withOutcomes = replaceBetween(readme, OUTCOMES_START, OUTCOMES_END, outcomeTableMarkdown());
+  return replaceBetween(withOutcomes, PROBES_START, PROBES_END, probeTableMarkdown());
+}
+
+function replaceBetween(readme: string, startMarker: string, endMarker: string, table: string): string {
+  const start = readme.indexOf(startMarker);
+  const end = readme.indexOf(endMarker);
+  if (start < 0 || end < start) throw new Error(`README.md needs ${startMarker} and ${endMarker} markers`);
+  return `${readme.slice(0, start + startMarker.length)}\n${table}\n${readme.slice(end)}`;
+}
+
+// --- EKS Pod Identity features: one row per pod, the same under every toggle -----------------
+
+export const PROBES_START = '<!-- probes:start -->';
+export const PROBES_END = '<!-- probes:end -->';
+
+/** What a successful command prints. */
+const SUCCESS_LOG: ReadonlyMap<ProbeCommand, string> = new Map([
+  [ProbeCommand.LIST_BUCKETS, 'the bucket list'],
+  [ProbeCommand.CALLER_IDENTITY, 'the caller, as JSON'],
+]);
+
+/** The table of the scenarios with probes: every pod, its command and what it should show. */
+export function probeTableMarkdown(): string {
+  const rows = ['| scenario | pod | runs | phase | log shows | caller | why |', '|---|---|---|---|---|---|---|'];
+  for (const scenario of SCENARIOS) {
+    for (const probe of scenario.probes ?? []) {
+      const { expected, command } = probe;
+      const log = expected.logSignature ? `\`${expected.logSignature}\`` : (SUCCESS_LOG.get(command) ?? "the object's metadata, as JSON");
+      rows.push(
+        `| ${scenario.id} | \`${probe.pod}\` | \`${command.toString()}\` | ${expected.phase} | ${log} | ${expected.caller} | ${expected.why} |`,
+      );
+    }
+  }
+  return rows.join('\n');
 }
 
 // ---- Drills: one question and its folded answer per drill ----

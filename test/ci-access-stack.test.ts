@@ -17,6 +17,7 @@ const LAB_STACKS = [
   'eks-oidc-demo-irsa',
   'eks-oidc-demo-pod-identity',
   'eks-oidc-demo-precedence',
+  'eks-oidc-demo-pod-identity-advanced',
 ];
 
 /** The Allow statements of the role's identity policies. */
@@ -223,6 +224,9 @@ describe('CI access stack', () => {
   });
 });
 
+/** API operations whose IAM action has another name (Service Authorization Reference, Amazon S3). */
+const IAM_ACTION_OF: Record<string, string> = { 's3:ListBuckets': 's3:ListAllMyBuckets' };
+
 /** The IAM action of every AWS SDK command or paginator a source tree imports, e.g. `ec2:DescribeVpcs`. */
 function awsCallsIn(dir: string): Set<string> {
   const prefixes: Record<string, string> = {
@@ -233,6 +237,7 @@ function awsCallsIn(dir: string): Set<string> {
     eks: 'eks',
     iam: 'iam',
     kms: 'kms',
+    s3: 's3',
     'secrets-manager': 'secretsmanager',
     sts: 'sts',
   };
@@ -245,7 +250,7 @@ function awsCallsIn(dir: string): Set<string> {
       if (!prefix) throw new Error(`${file} imports @aws-sdk/client-${client}: add its IAM prefix here and its actions to the CI role.`);
       for (const name of names.split(',').map((n) => n.trim().replace(/^type\s+/, ''))) {
         const command = /^(\w+)Command$/.exec(name)?.[1] ?? /^paginate(\w+)$/.exec(name)?.[1];
-        if (command) actions.add(`${prefix}:${command}`);
+        if (command) actions.add(IAM_ACTION_OF[`${prefix}:${command}`] ?? `${prefix}:${command}`);
       }
     }
   }

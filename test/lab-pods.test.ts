@@ -64,7 +64,7 @@ describe('the pods of every scenario', () => {
   test('wait for the webhook only where a credential mode depends on it', () => {
     const waits = Object.fromEntries(
       Object.values(labPods(lab)).map((r) => [
-        JSON.parse(r.Properties[LabPodsProperty.MANIFEST])[0].metadata.name,
+        r.Properties[LabPodsProperty.RUN_ONCE][0],
         r.Properties[LabPodsProperty.WAIT_FOR_INJECTION]?.EnvVar,
       ]),
     );
@@ -76,6 +76,10 @@ describe('the pods of every scenario', () => {
       'eks-iam-test7': 'AWS_CONTAINER_CREDENTIALS_FULL_URI',
       'eks-iam-test9': 'AWS_CONTAINER_CREDENTIALS_FULL_URI',
       'eks-iam-test10': 'AWS_CONTAINER_CREDENTIALS_FULL_URI',
+      'eks-iam-team-a-own': 'AWS_CONTAINER_CREDENTIALS_FULL_URI',
+      'eks-iam-team-b-own': 'AWS_CONTAINER_CREDENTIALS_FULL_URI',
+      'eks-iam-chain-ls': 'AWS_CONTAINER_CREDENTIALS_FULL_URI',
+      'eks-iam-session-ls': 'AWS_CONTAINER_CREDENTIALS_FULL_URI',
     });
   });
 });

@@ -2,7 +2,7 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { SCENARIOS } from '../lib/scenarios';
+import { SCENARIOS, Scenario } from '../lib/scenarios';
 import { validateKubeObject } from './kube-schema';
 import { appliedManifests, buildTestLab, kubeObjects, SynthesizedLab } from './util';
 
@@ -14,7 +14,14 @@ const LAB_STACKS = [
   'eks-oidc-demo-irsa',
   'eks-oidc-demo-pod-identity',
   'eks-oidc-demo-precedence',
+  'eks-oidc-demo-pod-identity-advanced',
 ];
+
+/** Every pod a scenario runs: its s3 ls and sleep pods, or its probes. */
+function podsOf(scenario: Scenario): string[] {
+  if (scenario.probes) return scenario.probes.map((probe) => probe.pod);
+  return [scenario.s3LsPod, scenario.sleepPod].filter((name): name is string => name !== undefined);
+}
 
 describe('the whole lab', () => {
   let lab: SynthesizedLab;
@@ -36,6 +43,7 @@ describe('the whole lab', () => {
       'eks-oidc-demo-secret-injected': ['eks-oidc-demo'],
       'eks-oidc-demo-irsa': ['eks-oidc-demo'],
       'eks-oidc-demo-pod-identity': ['eks-oidc-demo'],
+      'eks-oidc-demo-pod-identity-advanced': ['eks-oidc-demo'],
       // It trusts the OIDC provider the IRSA stack registers.
       'eks-oidc-demo-precedence': ['eks-oidc-demo', 'eks-oidc-demo-irsa'],
     });
@@ -47,12 +55,12 @@ describe('the whole lab', () => {
     // Scenarios that share a namespace share a stack, and the namespace holds exactly their pods.
     const sharing = SCENARIOS.filter((s) => s.namespace === scenario.namespace);
     expect(new Set(sharing.map((s) => s.stackName))).toEqual(new Set([scenario.stackName]));
-    expect(inNamespace.sort()).toEqual(sharing.flatMap((s) => [s.s3LsPod, s.sleepPod].filter(Boolean)).sort());
+    expect(inNamespace.sort()).toEqual(sharing.flatMap((s) => podsOf(s)).sort());
     expect(objects.filter((o) => o.kind === 'Namespace' && o.metadata.name === scenario.namespace)).toHaveLength(1);
   });
 
   test('no two scenarios share a pod name, and only scenarios of one stack share a namespace', () => {
-    const pods = SCENARIOS.flatMap((s) => [s.s3LsPod, s.sleepPod].filter(Boolean));
+    const pods = SCENARIOS.flatMap((s) => podsOf(s));
     expect(new Set(pods).size).toBe(pods.length);
     const stacksByNamespace = new Map<string, Set<string>>();
     for (const s of SCENARIOS) stacksByNamespace.set(s.namespace, (stacksByNamespace.get(s.namespace) ?? new Set()).add(s.stackName));

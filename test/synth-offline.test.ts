@@ -30,6 +30,7 @@ describe('npx cdk synth', () => {
     expect(templates).toEqual([
       'eks-oidc-demo-irsa.template.json',
       'eks-oidc-demo-node-role.template.json',
+      'eks-oidc-demo-pod-identity-advanced.template.json',
       'eks-oidc-demo-pod-identity.template.json',
       'eks-oidc-demo-precedence.template.json',
       'eks-oidc-demo-secret-injected.template.json',

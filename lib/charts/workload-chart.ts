@@ -26,7 +26,7 @@ export interface WorkloadChartProps {
 }
 
 /** The container both lab pods share: small requests, no privilege. */
-function awsCliContainer(image: string, overrides: Partial<IContainer>): IContainer {
+export function awsCliContainer(image: string, overrides: Partial<IContainer>): IContainer {
   return {
     name: 'aws-cli',
     image,

@@ -5,6 +5,7 @@ import { EC2Client } from '@aws-sdk/client-ec2';
 import { EKSClient } from '@aws-sdk/client-eks';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { KMSClient } from '@aws-sdk/client-kms';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { STSClient } from '@aws-sdk/client-sts';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
@@ -32,6 +33,7 @@ export interface AwsClients {
   readonly kms: KMSClient;
   readonly secretsManager: SecretsManagerClient;
   readonly sts: STSClient;
+  readonly s3: S3Client;
 }
 
 export interface ConnectAwsOptions {
@@ -159,6 +161,7 @@ export function createAwsClients(config: AwsClientsConfig): AwsClients {
     kms: new KMSClient(common),
     secretsManager: new SecretsManagerClient(common),
     sts: new STSClient(common),
+    s3: new S3Client(common),
   };
 }
 

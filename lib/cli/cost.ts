@@ -42,6 +42,7 @@ const NOT_COUNTED = [
   'Lambda (kubectl provider, custom resources): per request',
   'CloudWatch Logs and CloudTrail lookups: per GB / free tier',
   'data transfer and S3 requests: per GB / per request',
+  'S3 storage: per GB-month (the lab bucket holds two objects of a few bytes)',
 ];
 
 /** Prices everything the assembly keeps running, per hour and per month. */

@@ -9,6 +9,7 @@ import {
   paginateListUsers,
 } from '@aws-sdk/client-iam';
 import { DescribeKeyCommand, KeyManagerType, KeyState, paginateListKeys } from '@aws-sdk/client-kms';
+import { paginateListBuckets } from '@aws-sdk/client-s3';
 import { FilterNameStringType, paginateListSecrets } from '@aws-sdk/client-secrets-manager';
 import { LAB_CLUSTER } from '../cluster-contract';
 import { CI_ACCESS_STACK_NAME } from '../lab-names';
@@ -29,6 +30,7 @@ export enum LeftoverKind {
   SECRET = 'Secrets Manager secret',
   KMS_KEY = 'KMS key',
   LOG_GROUP = 'CloudWatch log group',
+  BUCKET = 'S3 bucket',
 }
 
 /** One thing of the lab still in the account. */
@@ -60,6 +62,7 @@ export async function findLeftovers(aws: AwsClients): Promise<Leftover[]> {
     secrets(aws),
     kmsKeys(aws),
     logGroups(aws),
+    buckets(aws),
   ]);
   return found.flat();
 }
@@ -225,6 +228,26 @@ async function logGroups(aws: AwsClients): Promise<Leftover[]> {
   return out;
 }
 
+/**
+ * The lab's buckets in its region. CloudFormation names a bucket it names itself after the
+ * stack and the logical id ("MyStack-MyBucket-abcdefghijk1", CloudFormation resource custom
+ * naming), in lower case, so they start with the lab's prefix.
+ */
+async function buckets(aws: AwsClients): Promise<Leftover[]> {
+  const out: Leftover[] = [];
+  for await (const page of paginateListBuckets({ client: aws.s3 }, { Prefix: PREFIX, BucketRegion: REGION })) {
+    for (const bucket of page.Buckets ?? []) {
+      if (bucket.Name?.startsWith(PREFIX))
+        out.push({
+          kind: LeftoverKind.BUCKET,
+          id: bucket.Name,
+          detail: `created ${bucket.CreationDate?.toISOString() ?? '?'}; CloudFormation deletes only an empty bucket, so empty it first`,
+        });
+    }
+  }
+  return out;
+}
+
 /** `lab leftovers`: after `cdk destroy --all`, fails if anything of the lab is still there. */
 export async function runLeftovers(deps: { aws: AwsClients; out: Output }): Promise<ExitCode> {
   const { aws, out } = deps;
@@ -243,7 +266,7 @@ export async function runLeftovers(deps: { aws: AwsClients; out: Output }): Prom
   for (const item of pending) out.say(`- ${item.kind} ${item.id} is ${item.detail}: it goes by itself, nothing to do.`);
   if (remaining.length === 0) {
     out.say(
-      `${mark(true)} Nothing of ${PREFIX} is left in ${REGION}${pending.length > 0 ? ' but what is pending deletion' : ''} (stacks, cluster, OIDC providers, IAM roles and users, VPC, ENIs, security groups, secrets, KMS keys, log groups).`,
+      `${mark(true)} Nothing of ${PREFIX} is left in ${REGION}${pending.length > 0 ? ' but what is pending deletion' : ''} (stacks, cluster, OIDC providers, IAM roles and users, VPC, ENIs, security groups, secrets, KMS keys, log groups, S3 buckets).`,
     );
     return ExitCode.OK;
   }

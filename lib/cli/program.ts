@@ -83,11 +83,12 @@ export function createProgram(deps: LabDependencies, exit: (code: ExitCode) => v
     .command('rerun')
     .description("recreates a scenario's s3 ls pod, from the cloud assembly if it is gone, to run it once more")
     .addArgument(new Argument('<scenario>').choices(SCENARIO_IDS))
+    .addOption(new Option('--pod <name>', "which of the scenario's run-once pods (default: its s3 ls pod)"))
     .addOption(assembly())
     .addOption(json())
-    .action(async (id: ScenarioId, options: { assembly: string; json?: boolean }) => {
+    .action(async (id: ScenarioId, options: { pod?: string; assembly: string; json?: boolean }) => {
       const { runRerun } = await import('./rerun');
-      exit(await runRerun({ scenario: id, assembly: options.assembly }, { kube: kube(), out: output(options), clock }));
+      exit(await runRerun({ scenario: id, pod: options.pod, assembly: options.assembly }, { kube: kube(), out: output(options), clock }));
     });
 
   program

@@ -122,6 +122,13 @@ export function tokenSources(id?: ScenarioId): TokenSource[] {
       throw new LabError(
         'The old-sdk scenario has no sleep pod to read a token from; its pod gets the same tokens as pod-identity. Try `npm run lab -- token pod-identity`.',
       );
+    case ScenarioId.ABAC_TEAM_A:
+    case ScenarioId.ABAC_TEAM_B:
+    case ScenarioId.ROLE_CHAINING:
+    case ScenarioId.SESSION_POLICY:
+      throw new LabError(
+        `The ${id} pods all run once and end, so none is left to read a token from; they get the same Pod Identity token as pod-identity. Try \`npm run lab -- token pod-identity\`.`,
+      );
   }
 }
 

@@ -2,7 +2,7 @@ import { GetTemplateCommand, StackStatus, paginateListStacks } from '@aws-sdk/cl
 import { CloudTrailClient, LookupAttributeKey, LookupEventsCommand } from '@aws-sdk/client-cloudtrail';
 import { LAB_CLUSTER } from '../cluster-contract';
 import { ImdsMode, parseLabConfig } from '../lab-config';
-import { TOGGLES_METADATA_KEY } from '../lab-names';
+import { CHAIN_TARGET_ROLE_NAME, TOGGLES_METADATA_KEY } from '../lab-names';
 import { CallerKind, ScenarioId, expectedOutcome, scenario as scenarioById } from '../scenarios';
 import { AwsClients, GLOBAL_ENDPOINT_REGION } from './aws-clients';
 import { Clock } from './clock';
@@ -11,7 +11,14 @@ import { Output, mark } from './output';
 import { classifyCallerArn } from './private/caller';
 
 /** The calls that show who a pod really was. */
-export const TRAIL_EVENT_NAMES = ['ListBuckets', 'AssumeRoleWithWebIdentity', 'AssumeRoleForPodIdentity', 'GetCallerIdentity'] as const;
+export const TRAIL_EVENT_NAMES = [
+  'ListBuckets',
+  'AssumeRoleWithWebIdentity',
+  'AssumeRoleForPodIdentity',
+  'GetCallerIdentity',
+  // EKS Pod Identity's own role assumptions, and a target role's after them; kept for lab roles only.
+  'AssumeRole',
+] as const;
 
 /**
  * LookupEvents allows two requests per second per account and Region, and throttles
@@ -40,6 +47,10 @@ export interface TrailEvent {
   /** The role a web identity or Pod Identity call obtained. */
   readonly roleArn?: string;
   readonly errorCode?: string;
+  /** The service that made the call for the caller, e.g. `pods.eks.amazonaws.com`. */
+  readonly invokedBy?: string;
+  /** The session name an AssumeRole call asked for. */
+  readonly roleSessionName?: string;
   /** The scenario whose principal made or obtained the call. */
   readonly scenario: ScenarioId;
 }
@@ -152,9 +163,10 @@ interface CloudTrailRecord {
     arn?: string;
     principalId?: string;
     userName?: string;
+    invokedBy?: string;
     sessionContext?: { ec2RoleDelivery?: string };
   };
-  requestParameters?: { roleArn?: string };
+  requestParameters?: { roleArn?: string; roleSessionName?: string };
   /** AssumeRoleForPodIdentity returns the role in its response, not its request (EKS Auth API reference). */
   responseElements?: { assumedRoleUser?: { arn?: string } };
 }
@@ -169,7 +181,7 @@ function toTrailEvent(eventName: string, time: Date | undefined, json: string | 
   }
   const identity = record.userIdentity;
   const roleArn = record.requestParameters?.roleArn ?? record.responseElements?.assumedRoleUser?.arn;
-  const caller = identity?.arn ?? identity?.userName ?? identity?.principalId;
+  const caller = identity?.arn ?? identity?.userName ?? identity?.principalId ?? identity?.invokedBy;
   const scenario = scenarioOf(roleArn) ?? scenarioOf(identity?.arn);
   if (!scenario) return undefined;
   return {
@@ -183,10 +195,23 @@ function toTrailEvent(eventName: string, time: Date | undefined, json: string | 
     roleArn,
     errorCode: record.errorCode,
     scenario,
+    invokedBy: identity?.invokedBy,
+    roleSessionName: record.requestParameters?.roleSessionName,
   };
 }
 
 const SCENARIOS_WITH_OWN_PRINCIPAL = [ScenarioId.SECRET_INJECTED, ScenarioId.IRSA, ScenarioId.POD_IDENTITY, ScenarioId.PRECEDENCE] as const;
+
+/**
+ * The roles of the one stack that holds the Pod Identity feature scenarios, by the name prefix
+ * CloudFormation gives them (`<stack>-<logical id>-<suffix>`), and the target role by its fixed name.
+ */
+const ADVANCED_ROLES: readonly (readonly [string, ScenarioId])[] = [
+  [`${scenarioById(ScenarioId.ROLE_CHAINING).stackName}-AbacRole`, ScenarioId.ABAC_TEAM_A],
+  [`${scenarioById(ScenarioId.ROLE_CHAINING).stackName}-ChainSourceRol`, ScenarioId.ROLE_CHAINING],
+  [CHAIN_TARGET_ROLE_NAME, ScenarioId.ROLE_CHAINING],
+  [`${scenarioById(ScenarioId.ROLE_CHAINING).stackName}-SessionPolicyRole`, ScenarioId.SESSION_POLICY],
+];
 
 /**
  * Which scenario a principal belongs to. CloudFormation names the roles and users it
@@ -197,6 +222,8 @@ export function scenarioOf(arn: string | undefined): ScenarioId | undefined {
   if (!arn) return undefined;
   const name = /:(?:assumed-role|role|user)\/([^/]+)/.exec(arn)?.[1];
   if (!name) return undefined;
+  const advanced = ADVANCED_ROLES.find(([prefix]) => name.startsWith(prefix));
+  if (advanced) return advanced[1];
   const own = SCENARIOS_WITH_OWN_PRINCIPAL.find((id) => name.startsWith(`${scenarioById(id).stackName}-`));
   if (own) return own;
   if (name.startsWith(`${LAB_CLUSTER.name}-`) && classifyCallerArn(arn) === CallerKind.NODE_ROLE) return ScenarioId.NODE_ROLE;
@@ -226,6 +253,8 @@ function expectations(deployed: ReadonlySet<ScenarioId>, imds: ImdsMode | undefi
     wanted.push({ scenario: ScenarioId.POD_IDENTITY, event: 'AssumeRoleForPodIdentity for the Pod Identity role' });
     wanted.push({ scenario: ScenarioId.OLD_SDK, none: 'the old AWS CLI refused the agent address, so it called nothing' });
   }
+  if (deployed.has(ScenarioId.ROLE_CHAINING))
+    wanted.push({ scenario: ScenarioId.ROLE_CHAINING, event: `AssumeRole of ${CHAIN_TARGET_ROLE_NAME}, after the association's role` });
   if (deployed.has(ScenarioId.PRECEDENCE))
     wanted.push({
       scenario: ScenarioId.PRECEDENCE,
@@ -241,6 +270,8 @@ function hasEvent(expectation: Omit<TrailExpectation, 'found'>, events: readonly
       return mine.some((e) => e.eventName === 'AssumeRoleWithWebIdentity');
     case ScenarioId.POD_IDENTITY:
       return mine.some((e) => e.eventName === 'AssumeRoleForPodIdentity');
+    case ScenarioId.ROLE_CHAINING:
+      return roleChains(mine).some((chain) => roleName(chain[chain.length - 1].roleArn) === CHAIN_TARGET_ROLE_NAME);
     case ScenarioId.PRECEDENCE:
       // The IRSA role must never be assumed: the webhook gave container credentials precedence.
       return mine.some((e) => e.eventName === 'AssumeRoleForPodIdentity') && !mine.some((e) => e.eventName === 'AssumeRoleWithWebIdentity');
@@ -269,7 +300,11 @@ async function deployedLab(aws: TrailDeps['aws']): Promise<{ scenarios: Set<Scen
   )) {
     for (const summary of page.StackSummaries ?? []) if (summary.StackName) stacks.add(summary.StackName);
   }
-  const scenarios = new Set([ScenarioId.NODE_ROLE, ...SCENARIOS_WITH_OWN_PRINCIPAL].filter((id) => stacks.has(scenarioById(id).stackName)));
+  const scenarios = new Set(
+    [ScenarioId.NODE_ROLE, ...SCENARIOS_WITH_OWN_PRINCIPAL, ScenarioId.ROLE_CHAINING].filter((id) =>
+      stacks.has(scenarioById(id).stackName),
+    ),
+  );
   let imds: ImdsMode | undefined;
   if (scenarios.has(ScenarioId.NODE_ROLE)) {
     // The deployed template records its toggles in its metadata, as the synthesized one does.
@@ -328,6 +363,7 @@ export async function runTrail(options: TrailOptions, deps: TrailDeps): Promise<
     deployed: [...lab.scenarios],
     expectations: results,
     events: found.events,
+    chains: roleChains(found.events),
     otherEvents: found.others,
     ok,
   });
@@ -344,6 +380,7 @@ export async function runTrail(options: TrailOptions, deps: TrailDeps): Promise<
       ]),
     );
   }
+  printRoleChains(out, roleChains(found.events));
   if (found.others > 0)
     out.say(
       `${found.others} other event(s) of these names were not the lab's principals (deploys, the console, other tools) and are not shown.`,
@@ -379,4 +416,72 @@ function describeIdentity(e: TrailEvent): string {
   }
   if (e.roleArn) lines.push(`-> ${e.roleArn}`);
   return lines.join('\n');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Role chains: EKS Pod Identity with a target role assumes two roles in a row.
+// ---------------------------------------------------------------------------------------------
+
+/** `arn:aws:iam::<account>:role/<path/>name` -> name. */
+function roleName(roleArn: string | undefined): string | undefined {
+  return roleArn ? /:role\/(?:.*\/)?([^/]+)$/.exec(roleArn)?.[1] : undefined;
+}
+
+/** `arn:aws:sts::<account>:assumed-role/<name>/<session>` -> name and session. */
+function assumedRole(arn: string | undefined): { role: string; session: string } | undefined {
+  const match = arn ? /:assumed-role\/([^/]+)\/(.+)$/.exec(arn) : undefined;
+  return match ? { role: match[1], session: match[2] } : undefined;
+}
+
+/**
+ * The role chains among the events, oldest first: each an AssumeRole followed by the AssumeRole
+ * that ran as the session it created. EKS Pod Identity with a target role makes exactly such a
+ * pair: it assumes the association's role, then with those credentials the target role
+ * (EKS user guide, pod-id-assign-target-role).
+ */
+export function roleChains(events: readonly TrailEvent[]): TrailEvent[][] {
+  const assumptions = events.filter((e) => e.eventName === 'AssumeRole' && !e.errorCode).sort((a, b) => a.time.localeCompare(b.time));
+  const chains: TrailEvent[][] = [];
+  const inChain = new Set<TrailEvent>();
+  for (const last of [...assumptions].reverse()) {
+    if (inChain.has(last)) continue;
+    const chain = [last];
+    for (let step = last; ;) {
+      const caller = step.identityType === 'AssumedRole' ? assumedRole(step.identity) : undefined;
+      const previous = caller
+        ? [...assumptions]
+            .reverse()
+            .find(
+              (e) =>
+                e !== step &&
+                e.time <= step.time &&
+                roleName(e.roleArn) === caller.role &&
+                (e.roleSessionName === undefined || e.roleSessionName === caller.session),
+            )
+        : undefined;
+      if (!previous) break;
+      chain.unshift(previous);
+      step = previous;
+    }
+    if (chain.length > 1) {
+      chain.forEach((e) => inChain.add(e));
+      chains.unshift(chain);
+    }
+  }
+  return chains;
+}
+
+function printRoleChains(out: Output, chains: TrailEvent[][]): void {
+  if (chains.length === 0) return;
+  out.say('Role chains, each assumption in the order it happened:');
+  for (const chain of chains) {
+    const [first] = chain;
+    const start = first.invokedBy ?? first.identity ?? first.identityType ?? '?';
+    out.say(`  ${[start, ...chain.map((e) => roleName(e.roleArn) ?? '?')].join(' -> ')}`);
+    for (const e of chain) {
+      out.say(
+        `    ${e.time.replace('T', ' ').replace(/\.\d+Z$/, '')} AssumeRole ${roleName(e.roleArn)} as ${e.identity ?? e.identityType ?? '?'}`,
+      );
+    }
+  }
 }

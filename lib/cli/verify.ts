@@ -3,6 +3,8 @@ import {
   CallerKind,
   ExpectedOutcome,
   LabToggles,
+  Probe,
+  ProbeCommand,
   SCENARIOS,
   Scenario,
   ScenarioId,
@@ -73,6 +75,11 @@ export interface ScenarioVerdict {
   /** One sentence per failed check, naming what was expected and what was seen. */
   readonly reasons: string[];
   readonly ok: boolean;
+  /**
+   * The scenario's other run-once pods, each against its own expectation.
+   * @default - the scenario has no probes
+   */
+  readonly probes?: readonly ProbeVerdict[];
 }
 
 const DONE = new Set(['Succeeded', 'Failed']);
@@ -103,8 +110,13 @@ export async function runVerify(options: VerifyOptions, deps: { kube: LabKube; o
   }
 
   const pods = await waitForPods(deployed, options, deps);
+  await waitForProbes(deployed, options, deps);
   const verdicts: ScenarioVerdict[] = [];
-  for (const scenario of deployed) verdicts.push(await observe(scenario, toggles, drill?.drill, pods.get(scenario.id)!, kube));
+  for (const scenario of deployed) {
+    verdicts.push(
+      withProbes(await observe(scenario, toggles, drill?.drill, pods.get(scenario.id)!, kube), await observeProbes(scenario, kube)),
+    );
+  }
   for (const scenario of missing) {
     verdicts.push({
       scenario: scenario.id,
@@ -280,6 +292,7 @@ function printVerdicts(out: Output, toggles: LabToggles, verdicts: ScenarioVerdi
         `  ${scenario.sleepPod}: ${observed.sleepPodPhase}; caller ${caller?.arn ?? caller?.detail ?? 'unknown'}${caller?.kind ? ` -> ${caller.kind}` : ''}`,
       );
     }
+    printProbes(out, verdict.probes ?? []);
   }
   out.say();
   out.table(
@@ -295,6 +308,7 @@ function printVerdicts(out: Output, toggles: LabToggles, verdicts: ScenarioVerdi
     if (!v.deployed) out.say(`${v.ok ? '-' : mark(false)} ${v.scenario}: not deployed.`);
     else out.say(`${mark(v.ok)} ${v.scenario}: ${v.expected.why}`);
     if (v.deployed || !v.ok) for (const reason of v.reasons) out.say(`    ${reason}`);
+    for (const probe of v.probes ?? []) out.say(`${mark(probe.ok)} ${v.scenario}/${probe.pod}: ${probe.expected.why}`);
   }
   if (verdicts.some((v) => v.deployed && !v.ok)) {
     out.say(
@@ -329,4 +343,115 @@ function describeObserved(verdict: ScenarioVerdict): string {
     observed.logError ? `log: (unreadable)` : lastLine ? `log: ${short(lastLine)}` : 'log: (empty)',
     caller,
   ].join('\n');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Probes: the further run-once pods of a scenario, each with its own command and expectation.
+// ---------------------------------------------------------------------------------------------
+
+/** What one probe pod showed, against its own expectation. */
+export interface ProbeVerdict {
+  readonly pod: string;
+  /** The command it ran. */
+  readonly command: string;
+  readonly expected: ExpectedOutcome;
+  readonly observed: {
+    readonly phase: string;
+    readonly exitCode?: number;
+    readonly logTail: string[];
+    /** Who AWS saw, when the probe asked (`sts get-caller-identity`). */
+    readonly caller?: ObservedCaller;
+  };
+  /** `caller` is compared only for a probe that prints the caller. */
+  readonly checks: { readonly phase: boolean; readonly log: boolean; readonly caller?: boolean };
+  readonly ok: boolean;
+}
+
+/** How many log lines a caller probe's JSON may take. */
+const CALLER_LOG_LINES = 50;
+
+/** The probes `verify` reads on top of the s3 ls pod, which the scenario's own row already checks. */
+function otherProbes(scenario: Scenario): Probe[] {
+  return (scenario.probes ?? []).filter((probe) => probe.pod !== scenario.s3LsPod);
+}
+
+/** Waits until every other probe pod has finished, or the timeout has passed. */
+async function waitForProbes(
+  scenarios: Scenario[],
+  options: VerifyOptions,
+  deps: { kube: LabKube; out: Output; clock: Clock },
+): Promise<void> {
+  const { kube, clock } = deps;
+  const wanted = scenarios.flatMap((scenario) => otherProbes(scenario).map((probe) => ({ namespace: scenario.namespace, pod: probe.pod })));
+  if (wanted.length === 0) return;
+  const deadline = clock.now() + (options.timeoutSeconds ?? 300) * 1000;
+  for (;;) {
+    const pending: string[] = [];
+    for (const { namespace, pod } of wanted) {
+      const phase = phaseOf(await kube.readPod(namespace, pod));
+      // A missing probe will not appear by waiting: it is reported, not awaited.
+      if (!DONE.has(phase) && phase !== 'Missing') pending.push(`${namespace}/${pod} ${phase}`);
+    }
+    if (pending.length === 0 || clock.now() >= deadline) return;
+    await clock.sleep((options.pollSeconds ?? 3) * 1000);
+  }
+}
+
+async function observeProbes(scenario: Scenario, kube: LabKube): Promise<ProbeVerdict[]> {
+  const verdicts: ProbeVerdict[] = [];
+  for (const probe of otherProbes(scenario)) verdicts.push(await observeProbe(scenario.namespace, probe, kube));
+  return verdicts;
+}
+
+async function observeProbe(namespace: string, probe: Probe, kube: LabKube): Promise<ProbeVerdict> {
+  const { expected } = probe;
+  const pod = await kube.readPod(namespace, probe.pod);
+  const phase = phaseOf(pod);
+  const exitCode = pod?.status?.containerStatuses?.[0]?.state?.terminated?.exitCode;
+  const printsCaller = probe.command === ProbeCommand.CALLER_IDENTITY;
+  let log = '';
+  if (phase !== 'Pending' && phase !== 'Missing') {
+    try {
+      log = await kube.podLog(namespace, probe.pod, printsCaller ? CALLER_LOG_LINES : LOG_LINES);
+    } catch (err) {
+      log = `(no log: ${firstLine(err)})`;
+    }
+  }
+  const logTail = log.split('\n').filter((line) => line.trim() !== '');
+  // The pod's own output names its caller: the same JSON the sleep pods' exec returns.
+  const caller = printsCaller && DONE.has(phase) ? callerFromExec({ stdout: log, stderr: '', exitCode }) : undefined;
+  const checks = {
+    phase: phase === expected.phase,
+    log: expected.logSignature === undefined || logTail.some((line) => line.includes(expected.logSignature!)),
+    caller: printsCaller ? caller?.kind === expected.caller : undefined,
+  };
+  return {
+    pod: probe.pod,
+    command: probe.command.toString(),
+    expected,
+    observed: { phase, exitCode, logTail: printsCaller ? logTail : logTail.slice(-LOG_LINES), caller },
+    checks,
+    ok: checks.phase && checks.log && checks.caller !== false,
+  };
+}
+
+function withProbes(verdict: ScenarioVerdict, probes: ProbeVerdict[]): ScenarioVerdict {
+  if (probes.length === 0) return verdict;
+  return { ...verdict, probes, ok: verdict.ok && probes.every((probe) => probe.ok) };
+}
+
+function printProbes(out: Output, probes: readonly ProbeVerdict[]): void {
+  for (const probe of probes) {
+    const { observed, expected } = probe;
+    out.say(
+      `  ${mark(probe.ok)} ${probe.pod} (${probe.command}): ${observed.phase}${observed.exitCode !== undefined ? `, exit code ${observed.exitCode}` : ''}; expected ${expected.phase}`,
+    );
+    if (observed.caller) {
+      out.say(
+        `    caller ${observed.caller.arn ?? observed.caller.detail ?? 'unknown'}${observed.caller.kind ? ` -> ${observed.caller.kind}` : ''}`,
+      );
+    } else {
+      for (const line of observed.logTail) out.say(`    | ${line}`);
+    }
+  }
 }

@@ -12,6 +12,7 @@ import { ExitCode } from '../../lib/cli/errors';
 import { mockedAws } from './support/aws';
 import { synthLab } from './support/assembly';
 import { FakeCluster, podObject } from './support/fake-cluster';
+import { deployFeaturePods, deployedAssociations, mockAssociations } from './support/pod-identity-features';
 import { CapturedTerminal } from './support/output';
 
 const ISSUER = 'https://oidc.eks.us-east-2.amazonaws.com/id/0123456789ABCDEF0123456789ABCDEF';
@@ -144,6 +145,19 @@ function healthyLab(cluster: FakeCluster) {
     object: podObject({ namespace: 'precedence', name: 'eks-iam-test10', phase: 'Succeeded', exitCode: 0, env: POD_IDENTITY_ENV }),
   });
   cluster.addPod({ object: podObject({ namespace: 'precedence', name: 'eks-iam-test11', phase: 'Running', env: POD_IDENTITY_ENV }) });
+  // The Pod Identity feature scenarios: their associations in EKS and their pods, beside pod-identity's.
+  mockAssociations(aws, {
+    ...deployedAssociations(),
+    'pod-identity': {
+      clusterName: 'eks-oidc-demo',
+      namespace: 'pod-identity',
+      serviceAccount: 'eks-iam-test',
+      associationId: ASSOCIATION_ID,
+      roleArn: `arn:aws:iam::123456789012:role/${POD_IDENTITY_ROLE}`,
+      createdAt: new Date('2026-11-26T09:58:00Z'),
+    },
+  });
+  deployFeaturePods(cluster);
   return aws;
 }
 
@@ -452,14 +466,16 @@ describe('lab doctor (live) names each drill the account shows', () => {
     expect(failed).toContain(
       `✗ [pod-identity] pods after association: Pod pod-identity/eks-iam-test7 was created at 2026-11-26T10:00:00.000Z, before association ${ASSOCIATION_ID} (2026-11-26T10:02:00.000Z): it never got Pod Identity credentials.`,
     );
-    expect(failed).toHaveLength(4);
-    expect(failed.filter((line) => line.includes('injected env'))).toHaveLength(2);
+    // The feature scenarios' associations are answered by the same stub here; only pod-identity's findings count.
+    const own = failed.filter((line) => line.includes('[pod-identity]'));
+    expect(own).toHaveLength(4);
+    expect(own.filter((line) => line.includes('injected env'))).toHaveLength(2);
   });
 
   test('fails when EKS has no association for the service account', async () => {
     const aws = healthyLab(cluster);
     aws.mocks.eks.on(ListPodIdentityAssociationsCommand).resolves({ associations: [] });
-    expect(await failures(aws)).toEqual([
+    expect((await failures(aws)).filter((line) => line.includes('[pod-identity]'))).toEqual([
       '✗ [pod-identity] association in EKS: EKS has no Pod Identity association for pod-identity/eks-iam-test in eks-oidc-demo: pods created from now on get no credentials and fall back to the node.',
     ]);
   });

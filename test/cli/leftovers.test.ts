@@ -9,6 +9,7 @@ import {
   ListUsersCommand,
 } from '@aws-sdk/client-iam';
 import { DescribeKeyCommand, KeyManagerType, KeyState, ListKeysCommand } from '@aws-sdk/client-kms';
+import { ListBucketsCommand } from '@aws-sdk/client-s3';
 import { ListSecretsCommand } from '@aws-sdk/client-secrets-manager';
 import { ExitCode } from '../../lib/cli/errors';
 import { LeftoverKind, runLeftovers } from '../../lib/cli/leftovers';
@@ -45,6 +46,7 @@ function cleanAccount() {
   mocks.kms.on(DescribeKeyCommand).resolves({
     KeyMetadata: { KeyId: 'other-key', KeyManager: 'CUSTOMER', KeyState: 'Enabled', Description: 'Key for something else' },
   });
+  mocks.s3.on(ListBucketsCommand).resolves({ Buckets: [] });
   return aws;
 }
 
@@ -234,5 +236,39 @@ describe('lab leftovers', () => {
     const terminal = new CapturedTerminal();
     expect(await runLeftovers({ aws: clients, out: terminal.output(true) })).toBe(ExitCode.CHECK_FAILED);
     expect(terminal.json().leftovers.map((l: { id: string }) => l.id)).toEqual(['eks-oidc-demo-ci-accessory']);
+  });
+});
+
+describe('lab leftovers: the lab bucket', () => {
+  test('GIVEN the lab bucket survived WHEN checked THEN it is listed, having asked S3 for the lab prefix in its region on every page', async () => {
+    // GIVEN two pages of buckets: one of another app, then the lab's
+    const { clients, mocks } = cleanAccount();
+    mocks.s3
+      .on(ListBucketsCommand)
+      .resolvesOnce({ Buckets: [{ Name: 'eks-oidc-demo-other-thing-notthelab', BucketRegion: 'us-east-2' }], ContinuationToken: 'page-2' })
+      .resolvesOnce({
+        Buckets: [
+          { Name: 'eks-oidc-demo-pod-identity-advan-labbucket55321a04-q1w2e3r4t5y6', CreationDate: new Date('2026-11-26T11:00:00Z') },
+        ],
+      });
+    const terminal = new CapturedTerminal();
+
+    // WHEN
+    const code = await runLeftovers({ aws: clients, out: terminal.output(true) });
+
+    // THEN
+    expect(code).toBe(ExitCode.CHECK_FAILED);
+    const buckets = terminal.json().leftovers.filter((l: { kind: string }) => l.kind === LeftoverKind.BUCKET);
+    expect(buckets.map((b: { id: string }) => b.id)).toEqual([
+      'eks-oidc-demo-other-thing-notthelab',
+      'eks-oidc-demo-pod-identity-advan-labbucket55321a04-q1w2e3r4t5y6',
+    ]);
+    expect(buckets[1].detail).toContain('CloudFormation deletes only an empty bucket');
+    const calls = mocks.s3.commandCalls(ListBucketsCommand).map((call) => call.args[0].input);
+    // The paginator reuses one input object, so every recorded call shows the last token.
+    expect(calls).toEqual([
+      expect.objectContaining({ Prefix: 'eks-oidc-demo', BucketRegion: 'us-east-2' }),
+      expect.objectContaining({ Prefix: 'eks-oidc-demo', BucketRegion: 'us-east-2', ContinuationToken: 'page-2' }),
+    ]);
   });
 });

@@ -120,7 +120,7 @@ describe('runLab', () => {
     const code = await runLab(['rerun', 'nope'], { terminal, env: {} });
     expect(code).toBe(ExitCode.CANNOT_CHECK);
     expect(terminal.errors).toContain(
-      'Allowed choices are node-role, bystander, secret-injected, irsa, pod-identity, old-sdk, precedence.',
+      'Allowed choices are node-role, bystander, secret-injected, irsa, pod-identity, old-sdk, precedence, abac-team-a, abac-team-b, role-chaining, session-policy.',
     );
   });
 

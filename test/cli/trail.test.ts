@@ -1,7 +1,7 @@
 import { GetTemplateCommand, ListStacksCommand } from '@aws-sdk/client-cloudformation';
 import { LookupEventsCommand } from '@aws-sdk/client-cloudtrail';
 import { ExitCode } from '../../lib/cli/errors';
-import { parseDuration, runTrail, scenarioOf } from '../../lib/cli/trail';
+import { TRAIL_EVENT_NAMES, parseDuration, runTrail, scenarioOf } from '../../lib/cli/trail';
 import { TOGGLES_METADATA_KEY } from '../../lib/lab-names';
 import { ScenarioId } from '../../lib/scenarios';
 import { mockedAws } from './support/aws';
@@ -118,13 +118,16 @@ describe('lab trail', () => {
       'AssumeRoleWithWebIdentity',
       'AssumeRoleForPodIdentity',
       'GetCallerIdentity',
+      'AssumeRole',
     ]);
     expect(names(aws.mocks.cloudTrailGlobal)).toEqual([
       'ListBuckets',
       'AssumeRoleWithWebIdentity',
       'AssumeRoleForPodIdentity',
       'GetCallerIdentity',
+      'AssumeRole',
     ]);
+
     expect(aws.mocks.cloudTrail.commandCalls(LookupEventsCommand)[1].args[0].input.NextToken).toBe('page-2');
     expect(aws.mocks.cloudTrail.commandCalls(LookupEventsCommand)[0].args[0].input.StartTime).toEqual(new Date('2026-11-26T11:30:00Z'));
     const text = terminal.text;
@@ -178,7 +181,7 @@ describe('lab trail', () => {
     // CloudTrail's documented limit: two LookupEvents per second per account and Region.
     const twoPerSecond = 500;
     for (const times of Object.values(calls)) {
-      expect(times).toHaveLength(4);
+      expect(times).toHaveLength(TRAIL_EVENT_NAMES.length);
       for (let i = 1; i < times.length; i++) expect(times[i] - times[i - 1]).toBeGreaterThanOrEqual(twoPerSecond);
     }
   });

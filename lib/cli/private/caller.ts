@@ -1,4 +1,5 @@
 import { LAB_CLUSTER } from '../../cluster-contract';
+import { CHAIN_TARGET_ROLE_NAME } from '../../lab-names';
 import { CallerKind } from '../../scenarios';
 import { ExecResult } from '../kube';
 
@@ -40,6 +41,8 @@ export function classifyCallerArn(arn: string): CallerKind | undefined {
   const assumed = /^arn:aws[\w-]*:sts::\d{12}:assumed-role\/([^/]+)\/(.+)$/.exec(arn);
   if (!assumed) return undefined;
   const [, role, session] = assumed;
+  // The role-chaining target role is known by its name: its sessions look like any Pod Identity session.
+  if (role === CHAIN_TARGET_ROLE_NAME) return CallerKind.TARGET_ROLE;
   // EC2 names the node role's session after the instance: `i-0123…`.
   if (/^i-[0-9a-f]{8,17}$/.test(session) || /Node(Group|Instance)Role/i.test(role)) return CallerKind.NODE_ROLE;
   // The AWS CLI (botocore) and the JS SDK name web identity sessions this way.

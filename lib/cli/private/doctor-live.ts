@@ -13,6 +13,7 @@ import { AwsClients } from '../aws-clients';
 import { firstLine } from '../errors';
 import { LabKube } from '../kube';
 import { liveTrustChecks } from './doctor-trust-live';
+import { livePodIdentityFeatureChecks } from './doctor-live-pod-identity-features';
 import { CLUSTER_SCOPE, FindingList } from './findings';
 import { MODE_LABEL, cliTooOld } from './cli-version';
 import { IRSA_INJECTED_ENV, POD_IDENTITY_INJECTED_ENV, envNames } from './kube-names';
@@ -56,6 +57,8 @@ export async function liveChecks(aws: AwsClients, kube: LabKube, scope: LiveScop
   if (scope.scenarios.has(ScenarioId.PRECEDENCE)) await checkPrecedencePods(kube, findings);
   await checkCliVersions(kube, scope.scenarios, findings);
   await liveTrustChecks(aws, kube, { issuer, scenarios: scope.scenarios }, findings);
+  // EKS Pod Identity since its launch: the associations as EKS holds them, and their pods.
+  await livePodIdentityFeatureChecks(aws, kube, scope.scenarios, findings);
 }
 
 /**

@@ -4,6 +4,7 @@ import { LabToggles, SCENARIOS, Scenario, ScenarioId, scenario as scenarioById }
 import { KubeObject, LabAssembly, ManifestResource, StackTemplate } from '../assembly';
 import { LabError } from '../errors';
 import { checkRecordedDrill } from './doctor-drill';
+import { checkPodIdentityFeatures } from './doctor-pod-identity-features';
 import { CLUSTER_SCOPE, FindingList } from './findings';
 import { OIDC_PROVIDER_TYPES, PLACEHOLDER_ISSUER } from './intrinsics';
 import { MODE_LABEL, cliTooOld } from './cli-version';
@@ -56,6 +57,11 @@ export function offlineChecks(assembly: LabAssembly): OfflineReport {
     checkPods(stack, scenario, findings);
     if (scenario.id === ScenarioId.IRSA) checkIrsa(stack, scenario, findings);
     if (POD_IDENTITY_SCENARIOS.includes(scenario.id)) checkPodIdentity(stack, scenario, assembly.clusterStack, findings);
+    // EKS Pod Identity since its launch: each scenario with probes has its own association.
+    if (scenario.probes) {
+      checkPodIdentity(stack, scenario, assembly.clusterStack, findings);
+      checkPodIdentityFeatures(stack, scenario, findings);
+    }
     checkSecretRefs(stack, scenario, findings);
   }
   for (const stack of assembly.stacks) {
@@ -144,7 +150,9 @@ function findObject(
 }
 
 function podsOf(stack: StackTemplate, scenario: Scenario): PodLocation[] {
-  const names = [scenario.s3LsPod, scenario.sleepPod].filter((name): name is string => name !== undefined);
+  const names = [scenario.s3LsPod, scenario.sleepPod, ...(scenario.probes ?? []).map((probe) => probe.pod)].filter(
+    (name, index, all): name is string => name !== undefined && all.indexOf(name) === index,
+  );
   return names.flatMap((name) => {
     const found = findObject(stack, 'Pod', scenario.namespace, name);
     return found ? [{ manifest: found.manifest, index: found.index, spec: (found.object.spec ?? {}) as PodSpec }] : [];
@@ -159,7 +167,7 @@ function appliedBefore(stack: StackTemplate, before: { manifest: ManifestResourc
 
 function checkPods(stack: StackTemplate, scenario: Scenario, findings: FindingList): void {
   const pods = podsOf(stack, scenario);
-  const expectedCount = scenario.sleepPod ? 2 : 1;
+  const expectedCount = scenario.probes ? scenario.probes.length : scenario.sleepPod ? 2 : 1;
   if (pods.length < expectedCount) {
     findings.fail(
       scenario.id,

@@ -18,6 +18,7 @@ export function mockedAws() {
     kms: mockClient(clients.kms),
     secretsManager: mockClient(clients.secretsManager),
     sts: mockClient(clients.sts),
+    s3: mockClient(clients.s3),
   };
   return { clients, mocks };
 }
