@@ -10,6 +10,11 @@ module.exports = {
     '^.+\\.js$': ['@swc/jest', { jsc: { parser: { syntax: 'ecmascript' }, target: 'es2022' } }],
   },
   transformIgnorePatterns: ['/node_modules/(?!(@kubernetes/client-node|openid-client|oauth4webapi|jose|socks-proxy-agent|agent-base)/)'],
+  // Kept between runs next to ESLint's cache, not in the temp directory each run cleans.
+  cacheDirectory: '<rootDir>/node_modules/.cache/jest',
+  // The run's own temp directory: created before the first test file, removed with all it holds after the last.
+  globalSetup: '<rootDir>/test/global-setup.ts',
+  globalTeardown: '<rootDir>/test/global-teardown.ts',
   setupFiles: ['<rootDir>/test/setup-offline.ts'],
   snapshotSerializers: ['<rootDir>/test/mask-asset-hashes.ts'],
 };

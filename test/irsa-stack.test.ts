@@ -1,11 +1,11 @@
 import { Template } from 'aws-cdk-lib/assertions';
-import { buildTestLab, kubeObject, logicalIdsOf, manifestApplying } from './util';
+import { kubeObject, logicalIdsOf, manifestApplying, synthesizedLab } from './util';
 
 describe('IRSA scenario', () => {
   let template: Template;
   let role: string;
   beforeAll(async () => {
-    template = Template.fromStack((await buildTestLab()).byName['eks-oidc-demo-irsa']);
+    template = (await synthesizedLab()).templates['eks-oidc-demo-irsa'];
     role = logicalIdsOf(template, 'AWS::IAM::Role').find((id) => id.startsWith('S3ListRole'))!;
   });
 

@@ -1,13 +1,13 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { TOGGLES_METADATA_KEY } from '../lib/lab-names';
-import { buildTestLab, kubeObject, manifestApplying } from './util';
+import { kubeObject, manifestApplying, synthesizedLab } from './util';
 
 const NODE_ROLE_STACK = 'eks-oidc-demo-node-role';
 
 describe('node-role scenario', () => {
   let template: Template;
   beforeAll(async () => {
-    template = Template.fromStack((await buildTestLab()).byName[NODE_ROLE_STACK]);
+    template = (await synthesizedLab()).templates[NODE_ROLE_STACK];
   });
 
   test('pod eks-iam-test1 runs `aws s3 ls` once, with no credentials of its own', () => {
@@ -72,7 +72,7 @@ describe('node-role scenario', () => {
 describe('node-role scenario with nodeRoleS3Access=true', () => {
   let template: Template;
   beforeAll(async () => {
-    template = Template.fromStack((await buildTestLab({ nodeRoleS3Access: 'true' })).byName[NODE_ROLE_STACK]);
+    template = (await synthesizedLab({ context: { nodeRoleS3Access: 'true' } })).templates[NODE_ROLE_STACK];
   });
 
   test('grants only s3:ListAllMyBuckets, on the imported node role', () => {
@@ -103,7 +103,7 @@ describe('node-role scenario with nodeRoleS3Access=true', () => {
 
 describe('node-role scenario with imds=locked', () => {
   test('keeps its pods as they are and records the lock', async () => {
-    const template = Template.fromStack((await buildTestLab({ imds: 'locked' })).byName[NODE_ROLE_STACK]);
+    const template = (await synthesizedLab({ context: { imds: 'locked' } })).templates[NODE_ROLE_STACK];
     expect(template.toJSON().Metadata[TOGGLES_METADATA_KEY]).toEqual({ imds: 'locked', nodeRoleS3Access: false });
     expect(kubeObject(template, 'Pod', 'eks-iam-test1').spec.containers[0].args).toEqual(['s3', 'ls']);
     template.hasResourceProperties('Custom::AWSCDK-EKS-KubernetesResource', { ClusterName: 'eks-oidc-demo', Manifest: Match.anyValue() });

@@ -1,11 +1,11 @@
 import { Template } from 'aws-cdk-lib/assertions';
-import { buildTestLab, kubeObject, logicalIdsOf, manifestApplying } from './util';
+import { kubeObject, logicalIdsOf, manifestApplying, synthesizedLab } from './util';
 
 describe('Pod Identity scenario', () => {
   let template: Template;
   let role: string;
   beforeAll(async () => {
-    template = Template.fromStack((await buildTestLab()).byName['eks-oidc-demo-pod-identity']);
+    template = (await synthesizedLab()).templates['eks-oidc-demo-pod-identity'];
     role = logicalIdsOf(template, 'AWS::IAM::Role')[0];
   });
 
