@@ -5,10 +5,16 @@ module.exports = {
   testMatch: ['**/*.test.ts'],
   transform: {
     '^.+\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' } }],
-    // The lab CLI's Kubernetes client (and its OIDC deps) ship as ES modules only; swc turns them into CommonJS for jest.
+    // The lab CLI's Kubernetes client and some of its deps ship as ES modules only; swc turns them into CommonJS for jest.
+    // Jest's own require(esm) needs Node 24.9+ and --experimental-vm-modules (https://jestjs.io/docs/ecmascript-modules#require-of-esm), so Node 22 needs this.
     '^.+\\.js$': ['@swc/jest', { jsc: { parser: { syntax: 'ecmascript' }, target: 'es2022' } }],
   },
-  transformIgnorePatterns: ['/node_modules/(?!(@kubernetes/client-node|openid-client|oauth4webapi|jose)/)'],
+  transformIgnorePatterns: ['/node_modules/(?!(@kubernetes/client-node|openid-client|oauth4webapi|jose|socks-proxy-agent|agent-base)/)'],
+  // Kept between runs next to ESLint's cache, not in the temp directory each run cleans.
+  cacheDirectory: '<rootDir>/node_modules/.cache/jest',
+  // The run's own temp directory: created before the first test file, removed with all it holds after the last.
+  globalSetup: '<rootDir>/test/global-setup.ts',
+  globalTeardown: '<rootDir>/test/global-teardown.ts',
   setupFiles: ['<rootDir>/test/setup-offline.ts'],
   snapshotSerializers: ['<rootDir>/test/mask-asset-hashes.ts'],
 };

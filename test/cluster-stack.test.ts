@@ -4,15 +4,15 @@ import { buildClusterStack } from '../lib/cluster-stack';
 import { CLUSTER_EXPORTS } from '../lib/cluster-contract';
 import { DeleteLogGroupsOnDestroy } from '../lib/delete-log-groups-on-destroy';
 import { ImdsMode } from '../lib/lab-config';
-import { buildTestLab, CDK_JSON_CONTEXT, renderTokens, TEST_ACCOUNT } from './util';
+import { renderTokens, synthesizedLab, TEST_ACCOUNT, testContext } from './util';
 
 describe('cluster stack eks-oidc-demo', () => {
   let template: Template;
   let region: string;
   beforeAll(async () => {
-    const lab = await buildTestLab();
-    template = Template.fromStack(lab.stacks.cluster);
-    region = lab.stacks.cluster.region;
+    const lab = await synthesizedLab();
+    template = lab.templates['eks-oidc-demo'];
+    region = lab.regions['eks-oidc-demo'];
   });
 
   test('is cluster eks-oidc-demo on Kubernetes 1.35 in us-east-2', () => {
@@ -126,10 +126,9 @@ describe('cluster stack eks-oidc-demo', () => {
 
 describe('cluster stack stability', () => {
   const clusterTemplate = async (context: Record<string, unknown>, withScenarios = true) => {
-    const lab = await buildTestLab(context);
-    if (withScenarios) return Template.fromStack(lab.stacks.cluster).toJSON();
+    if (withScenarios) return (await synthesizedLab({ context })).templates['eks-oidc-demo'].toJSON();
     // The same cluster stack built alone, with the app-wide removal policy but no scenario stack.
-    const app = new App({ context: { ...CDK_JSON_CONTEXT, ...context } });
+    const app = new App({ context: testContext(context) });
     Aspects.of(app).add(new DeleteLogGroupsOnDestroy());
     return Template.fromStack(await buildClusterStack(app, { account: TEST_ACCOUNT, imds: ImdsMode.OPEN })).toJSON();
   };

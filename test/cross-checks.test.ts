@@ -1,5 +1,5 @@
 import { Template } from 'aws-cdk-lib/assertions';
-import { buildTestLab, kubeObjects, logicalIdsOf } from './util';
+import { kubeObjects, logicalIdsOf, synthesizedLab } from './util';
 
 /**
  * What CloudFormation creates and what Kubernetes runs must name each other
@@ -9,9 +9,9 @@ describe('CloudFormation and Kubernetes agree', () => {
   let irsa: Template;
   let podIdentity: Template;
   beforeAll(async () => {
-    const lab = await buildTestLab();
-    irsa = Template.fromStack(lab.byName['eks-oidc-demo-irsa']);
-    podIdentity = Template.fromStack(lab.byName['eks-oidc-demo-pod-identity']);
+    const { templates } = await synthesizedLab();
+    irsa = templates['eks-oidc-demo-irsa'];
+    podIdentity = templates['eks-oidc-demo-pod-identity'];
   });
 
   test("IRSA: the trust's sub is the annotated service account, and its pods run as it", () => {

@@ -1,13 +1,13 @@
 import { Template } from 'aws-cdk-lib/assertions';
 import { LAB_PODS_RESOURCE_TYPE } from '../lib/lab-names';
 import { LabPodsProperty } from '../lib/lab-pods';
-import { buildTestLab, kubeObject, logicalIdsOf, manifestApplying, policiesOfRole } from './util';
+import { kubeObject, logicalIdsOf, manifestApplying, policiesOfRole, synthesizedLab } from './util';
 
 describe('IRSA scenario', () => {
   let template: Template;
   let role: string;
   beforeAll(async () => {
-    template = Template.fromStack((await buildTestLab()).byName['eks-oidc-demo-irsa']);
+    template = (await synthesizedLab()).templates['eks-oidc-demo-irsa'];
     role = logicalIdsOf(template, 'AWS::IAM::Role').find((id) => id.startsWith('S3ListRole'))!;
   });
 

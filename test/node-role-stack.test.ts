@@ -2,7 +2,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { DEFAULT_AWS_CLI_IMAGE } from '../lib/lab-config';
 import { LAB_PODS_RESOURCE_TYPE, TOGGLES_METADATA_KEY } from '../lib/lab-names';
 import { LabPodsProperty } from '../lib/lab-pods';
-import { buildTestLab, kubeObject, kubeObjects, logicalIdsOf, manifestApplying } from './util';
+import { kubeObject, kubeObjects, logicalIdsOf, manifestApplying, synthesizedLab } from './util';
 
 /** The policies the stack attaches to the cluster's node role, which it imports by its export. */
 function nodeRoleGrants(template: Template): string[] {
@@ -16,7 +16,7 @@ const NODE_ROLE_STACK = 'eks-oidc-demo-node-role';
 describe('node-role scenario', () => {
   let template: Template;
   beforeAll(async () => {
-    template = Template.fromStack((await buildTestLab()).byName[NODE_ROLE_STACK]);
+    template = (await synthesizedLab()).templates[NODE_ROLE_STACK];
   });
 
   test('pod eks-iam-test1 runs `aws s3 ls` once, with no credentials of its own', () => {
@@ -105,7 +105,7 @@ describe('node-role scenario', () => {
 describe('node-role scenario with nodeRoleS3Access=true', () => {
   let template: Template;
   beforeAll(async () => {
-    template = Template.fromStack((await buildTestLab({ nodeRoleS3Access: 'true' })).byName[NODE_ROLE_STACK]);
+    template = (await synthesizedLab({ context: { nodeRoleS3Access: 'true' } })).templates[NODE_ROLE_STACK];
   });
 
   test('grants only s3:ListAllMyBuckets, on the imported node role', () => {
@@ -141,7 +141,7 @@ describe('node-role scenario with nodeRoleS3Access=true', () => {
 
 describe('node-role scenario with imds=locked', () => {
   test('keeps its pods as they are and records the lock', async () => {
-    const template = Template.fromStack((await buildTestLab({ imds: 'locked' })).byName[NODE_ROLE_STACK]);
+    const template = (await synthesizedLab({ context: { imds: 'locked' } })).templates[NODE_ROLE_STACK];
     expect(template.toJSON().Metadata[TOGGLES_METADATA_KEY]).toEqual({ imds: 'locked', nodeRoleS3Access: false });
     expect(kubeObject(template, 'Pod', 'eks-iam-test1').spec.containers[0].args).toEqual(['s3', 'ls']);
     template.hasResourceProperties(LAB_PODS_RESOURCE_TYPE, {

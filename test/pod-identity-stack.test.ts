@@ -1,13 +1,13 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { LAB_PODS_RESOURCE_TYPE } from '../lib/lab-names';
 import { LabPodsProperty } from '../lib/lab-pods';
-import { buildTestLab, kubeObject, logicalIdsOf, manifestApplying, policiesOfRole } from './util';
+import { buildTestLab, kubeObject, logicalIdsOf, manifestApplying, policiesOfRole, synthesizedLab } from './util';
 
 describe('Pod Identity scenario', () => {
   let template: Template;
   let role: string;
   beforeAll(async () => {
-    template = Template.fromStack((await buildTestLab()).byName['eks-oidc-demo-pod-identity']);
+    template = (await synthesizedLab()).templates['eks-oidc-demo-pod-identity'];
     role = logicalIdsOf(template, 'AWS::IAM::Role').find((id) => id.startsWith('S3ListRole'))!;
   });
 

@@ -3,10 +3,11 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import { CloudAssembly, DISABLE_ASSET_STAGING_CONTEXT } from 'aws-cdk-lib/cx-api';
 import { StackTemplate } from '../lib/cli/assembly';
 import { IntrinsicResolver } from '../lib/cli/private/intrinsics';
-import { buildLab, LabStacks } from '../lib/lab';
-import { parseLabConfig } from '../lib/lab-config';
+import type { LabStacks } from '../lib/lab';
+import { currentRunDir } from './run-dir';
 
 /** A fixed dummy account, as the tests never see a real one. */
 export const TEST_ACCOUNT = '123456789012';
@@ -16,6 +17,19 @@ export const CDK_JSON_CONTEXT: Record<string, unknown> = JSON.parse(
   fs.readFileSync(path.join(__dirname, '..', 'cdk.json'), 'utf8'),
 ).context;
 
+/** cdk.json's context, what every test synthesis adds to it, then `context`. */
+export function testContext(context: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    ...CDK_JSON_CONTEXT,
+    // cdk-nag runs in test/lab.test.ts, which reads its report; here it would only print.
+    '@aws-cdk/core:failSynthOnValidationErrors': false,
+    // Assets stay where they are instead of being copied into each assembly (the kubectl layer
+    // alone is 56 MB); the templates are the same, as the asset hashes come from the sources.
+    [DISABLE_ASSET_STAGING_CONTEXT]: true,
+    ...context,
+  };
+}
+
 export interface SynthesizedLab {
   readonly app: App;
   readonly stacks: LabStacks;
@@ -23,21 +37,85 @@ export interface SynthesizedLab {
   readonly byName: Record<string, Stack>;
 }
 
-/** Builds the whole lab as `bin/` does, with cdk.json's context plus `context`. */
-export async function buildTestLab(context: Record<string, unknown> = {}): Promise<SynthesizedLab> {
-  const app = new App({
-    // cdk-nag runs in test/lab.test.ts, which reads its report; here it would only print.
-    context: { ...CDK_JSON_CONTEXT, '@aws-cdk/core:failSynthOnValidationErrors': false, ...context },
-    outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'eks-oidc-demo-')),
-  });
+/**
+ * Builds the whole lab in this test file, as `bin/` does, with cdk.json's context plus `context`,
+ * in TEST_ACCOUNT or, with `noAccount`, in none. For tests of the construct tree (cdk-nag, stack
+ * dependencies); tests that read templates share `synthesizedLab` instead.
+ */
+export async function buildTestLab(context: Record<string, unknown> = {}, noAccount = false): Promise<SynthesizedLab> {
+  // Loaded on first use, so that test files which only read synthesized templates never load the lab.
+  const [{ buildLab }, { parseLabConfig }] = await Promise.all([import('../lib/lab'), import('../lib/lab-config')]);
+  const app = new App({ context: testContext(context), outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'eks-oidc-demo-')) });
   const stacks = await buildLab(
     app,
     parseLabConfig((key) => app.node.tryGetContext(key)),
-    TEST_ACCOUNT,
+    noAccount ? undefined : TEST_ACCOUNT,
   );
   const all = [stacks.cluster, ...stacks.scenarios, ...(stacks.ciAccess ? [stacks.ciAccess] : [])];
   const byName = Object.fromEntries(all.map((s) => [s.stackName, s]));
   return { app, stacks, byName };
+}
+
+export interface LabSynthOptions {
+  /**
+   * `-c` values on top of cdk.json's.
+   * @default - cdk.json's context alone
+   */
+  readonly context?: Record<string, unknown>;
+  /**
+   * Synthesize as CI does, with no CDK_DEFAULT_ACCOUNT: the templates then use `AWS::AccountId`.
+   * @default false - the stacks are in TEST_ACCOUNT
+   */
+  readonly noAccount?: boolean;
+}
+
+/** The lab's cloud assembly, as `npx cdk synth` writes it to cdk.out. */
+export interface LabAssembly {
+  /** The assembly's directory. Every test file of the run shares it: copy it before editing. */
+  readonly directory: string;
+  /** Every stack's template, by stack name. */
+  readonly templates: Record<string, Template>;
+  /** Every stack's region, by stack name. */
+  readonly regions: Record<string, string>;
+}
+
+/**
+ * The whole lab, synthesized once per test run for each set of options: the first test file
+ * that asks synthesizes it into the run's directory, and the others read it from there.
+ */
+export async function synthesizedLab(options: LabSynthOptions = {}): Promise<LabAssembly> {
+  const assemblies = path.join(currentRunDir(), 'assemblies');
+  const directory = path.join(assemblies, assemblyName(options));
+  if (!fs.existsSync(path.join(directory, 'manifest.json'))) {
+    fs.mkdirSync(assemblies, { recursive: true });
+    const lab = await buildTestLab(options.context, options.noAccount);
+    const assembly = lab.app.synth();
+    publish(assembly.directory, directory);
+  }
+  const assembly = new CloudAssembly(directory);
+  return {
+    directory,
+    templates: Object.fromEntries(assembly.stacks.map((s) => [s.stackName, Template.fromJSON(s.template)])),
+    regions: Object.fromEntries(assembly.stacks.map((s) => [s.stackName, s.environment.region])),
+  };
+}
+
+/** A readable directory name for a set of options, the same for equal options. */
+function assemblyName({ context = {}, noAccount = false }: LabSynthOptions): string {
+  const toggles = Object.entries(context)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([key, value]) => `${key}=${String(value)}`);
+  return [noAccount ? 'no-account' : 'test-account', ...toggles].join(',').replace(/[^\w.,=-]/g, '_');
+}
+
+/** Moves a finished assembly to where other test files look for it; another worker may have got there first. */
+function publish(from: string, to: string): void {
+  try {
+    fs.renameSync(from, to);
+  } catch (err) {
+    if (!['ENOTEMPTY', 'EEXIST'].includes((err as NodeJS.ErrnoException).code ?? '')) throw err;
+    fs.rmSync(from, { recursive: true, force: true });
+  }
 }
 
 /** A Kubernetes manifest custom resource, with its objects parsed. */

@@ -1,29 +1,16 @@
 import { copyFileSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { App } from 'aws-cdk-lib';
 import { TOGGLES_METADATA_KEY } from '../../../lib/lab-names';
-import { buildLab } from '../../../lib/lab';
-import { parseLabConfig } from '../../../lib/lab-config';
 import { LabToggles } from '../../../lib/scenarios';
-import { CDK_JSON_CONTEXT } from '../../util';
+import { synthesizedLab } from '../../util';
 
-/** Synthesizes the real lab, as `npx cdk synth` does with cdk.json plus these `-c` values, into a new directory. */
+/**
+ * The real lab as `npx cdk synth` writes it with cdk.json plus these `-c` values, and no account.
+ * Synthesized once per test run and shared by every test file: copy it (copyAssembly) to break it.
+ */
 export async function synthLab(context: Record<string, unknown> = {}): Promise<string> {
-  const outdir = mkdtempSync(join(tmpdir(), 'lab-asm-'));
-  // cdk-nag's findings are asserted in test/lab.test.ts; here its report would only print.
-  const app = new App({ outdir, context: { ...CDK_JSON_CONTEXT, '@aws-cdk/core:failSynthOnValidationErrors': false, ...context } });
-  await buildLab(
-    app,
-    parseLabConfig((key) => app.node.tryGetContext(key)),
-  );
-  const quiet = jest.spyOn(console, 'error').mockImplementation(() => undefined);
-  try {
-    app.synth();
-  } finally {
-    quiet.mockRestore();
-  }
-  return outdir;
+  return (await synthesizedLab({ context, noAccount: true })).directory;
 }
 
 /** Copies the manifest and templates (not the assets) of an assembly, to break the copy. */
