@@ -132,9 +132,10 @@ export async function buildClusterStack(scope: Construct, props: ClusterStackPro
     )
     .addOns(
       // No prefix delegation and no maxPods of the lab's own: the managed node group appends its own
-      // NodeConfig after the user data, nodeadm merges later over earlier (amazon-eks-ami
-      // nodeadm/internal/api/merge.go), and the node group sets maxPods once, when it is created.
-      // The node keeps the AWS default for a t4g.small, which test/node-capacity.test.ts counts.
+      // NodeConfig after the user data and nodeadm merges later over earlier (amazon-eks-ami
+      // nodeadm/internal/api/merge.go, doc/examples.md), so the node group's value wins; it computes
+      // it when it launches nodes (EKS user guide, create-managed-node-group). The node keeps the
+      // AWS default for a t4g.small, which test/node-capacity.test.ts counts.
       new blueprints.VpcCniAddOn({ version: ADDON_VERSIONS.vpcCni }),
       new blueprints.CoreDnsAddOn(ADDON_VERSIONS.coreDns),
       new blueprints.KubeProxyAddOn(ADDON_VERSIONS.kubeProxy),
