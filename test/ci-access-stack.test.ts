@@ -7,18 +7,9 @@ import { App } from 'aws-cdk-lib';
 import { CiAccessStack, CLUSTER_ACCESS_ROLE_NAME_PREFIX, UNSCOPED_READ_ACTIONS } from '../lib/ci-access-stack';
 import { parseLabConfig } from '../lib/lab-config';
 import { CI_ACCESS_STACK_NAME } from '../lib/lab-names';
-import { buildTestLab, logicalIdsOf, SynthesizedLab, TEST_ACCOUNT } from './util';
+import { buildTestLab, LAB_STACKS, logicalIdsOf, SynthesizedLab, TEST_ACCOUNT } from './util';
 
 const CI_CONTEXT = { ciAccessRepository: 'octo-org/octo-repo', ciAccessBranch: 'release/1.x' };
-const LAB_STACKS = [
-  'eks-oidc-demo',
-  'eks-oidc-demo-node-role',
-  'eks-oidc-demo-secret-injected',
-  'eks-oidc-demo-irsa',
-  'eks-oidc-demo-pod-identity',
-  'eks-oidc-demo-precedence',
-  'eks-oidc-demo-pod-identity-advanced',
-];
 
 /** The Allow statements of the role's identity policies. */
 function statements(template: Template): any[] {

@@ -4,18 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { SCENARIOS, Scenario } from '../lib/scenarios';
 import { validateKubeObject } from './kube-schema';
-import { appliedManifests, buildTestLab, kubeObjects, SynthesizedLab } from './util';
-
-/** The cluster stack, then one stack per credential mode. */
-const LAB_STACKS = [
-  'eks-oidc-demo',
-  'eks-oidc-demo-node-role',
-  'eks-oidc-demo-secret-injected',
-  'eks-oidc-demo-irsa',
-  'eks-oidc-demo-pod-identity',
-  'eks-oidc-demo-precedence',
-  'eks-oidc-demo-pod-identity-advanced',
-];
+import { appliedManifests, buildTestLab, kubeObjects, SynthesizedLab, LAB_STACKS } from './util';
 
 /** Every pod a scenario runs: its s3 ls and sleep pods, or its probes. */
 function podsOf(scenario: Scenario): string[] {

@@ -184,3 +184,14 @@ export function policiesOfRole(template: Template, roleLogicalId: string): strin
     )
     .map(([logicalId]) => logicalId);
 }
+
+/** The lab's stacks as `cdk deploy --all` deploys them: the cluster stack, then the scenario stacks. */
+export const LAB_STACKS = [
+  'eks-oidc-demo',
+  'eks-oidc-demo-node-role',
+  'eks-oidc-demo-secret-injected',
+  'eks-oidc-demo-irsa',
+  'eks-oidc-demo-pod-identity',
+  'eks-oidc-demo-precedence',
+  'eks-oidc-demo-pod-identity-advanced',
+];

@@ -172,7 +172,7 @@ function roleNamed(name: string, trust: string) {
   };
 }
 
-describe('lab doctor (live), the credential chain surprises', () => {
+describe('lab doctor (live)', () => {
   let cluster: FakeCluster;
   beforeEach(async () => {
     cluster = await new FakeCluster().start();
@@ -221,20 +221,6 @@ describe('lab doctor (live), the credential chain surprises', () => {
       '✗ [precedence] annotation ignored: Pod precedence/eks-iam-test10 carries AWS_ROLE_ARN, AWS_WEB_IDENTITY_TOKEN_FILE',
     );
   });
-});
-
-describe('lab doctor (live)', () => {
-  let cluster: FakeCluster;
-  beforeEach(async () => {
-    cluster = await new FakeCluster().start();
-  });
-  afterEach(() => cluster.stop());
-
-  async function doctor(aws: ReturnType<typeof mockedAws>) {
-    const terminal = new CapturedTerminal();
-    const code = await runDoctor({ assembly }, { out: terminal.output(), aws: async () => aws.clients, kube: () => cluster.client() });
-    return { code, text: terminal.text };
-  }
 
   test('GIVEN a healthy deployed lab WHEN checked live THEN IAM, EKS, EC2 and the pods all pass', async () => {
     const { code, text } = await doctor(healthyLab(cluster));
