@@ -30,7 +30,7 @@ export function awsCliContainer(image: string, overrides: Partial<IContainer>): 
   return {
     name: 'aws-cli',
     image,
-    // Small requests: nine lab pods share one t4g.small (2 GiB) with the system pods.
+    // Small requests: at most six lab pods run at once beside the system pods on one t4g.small (2 GiB).
     resources: { requests: { cpu: '10m', memory: '64Mi' }, limits: { memory: '256Mi' } },
     securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
     ...overrides,
