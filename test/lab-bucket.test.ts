@@ -1,10 +1,7 @@
-import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { LAB_OBJECTS_RESOURCE_TYPE, LabBucket } from '../lib/lab-bucket';
-
-const REPO = join(__dirname, '..');
+import { expectPythonTestsPass } from './util';
 
 describe('LabBucket', () => {
   test('puts each object through one custom resource, deleted with the bucket', () => {
@@ -29,19 +26,7 @@ describe('LabBucket', () => {
   });
 
   test("its handler's offline tests pass: puts objects, empties the bucket across pages and batches, names what it could not delete", () => {
-    // WHEN the handler's Python tests run against a fake S3 client
-    const result = spawnSync('python3', ['-m', 'unittest', 'discover', '-s', 'test/bucket-handlers', '-p', 'test_*.py'], {
-      cwd: REPO,
-      // No __pycache__ may land next to the handler: it would change the asset.
-      env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' },
-      encoding: 'utf8',
-      timeout: 60_000,
-    });
-    // THEN
-    expect(result.error).toBeUndefined();
-    expect({ status: result.status, output: result.stderr }).toEqual({
-      status: 0,
-      output: expect.stringMatching(/Ran \d+ tests[\s\S]*\nOK\n?$/),
-    });
+    // WHEN / THEN the handler's Python tests pass against a fake S3 client
+    expectPythonTestsPass('test/bucket-handlers');
   });
 });

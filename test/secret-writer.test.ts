@@ -1,11 +1,8 @@
-import { spawnSync } from 'node:child_process';
-import * as path from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { SecretWriter, SecretWriterProps } from '../lib/secret-writer';
-
-const REPO = path.join(__dirname, '..');
+import { expectPythonTestsPass } from './util';
 
 function writerProps(stack: Stack, overrides: Partial<SecretWriterProps> = {}): SecretWriterProps {
   return {
@@ -38,19 +35,7 @@ describe('SecretWriter', () => {
   });
 
   test("its handler's offline tests pass: stdin only, nothing logged, retries, deletes", () => {
-    // WHEN the handler's Python tests run with fakes for kubectl, the AWS CLI and Secrets Manager
-    const result = spawnSync('python3', ['-m', 'unittest', 'discover', '-s', 'test/cluster-handlers', '-p', 'test_*.py'], {
-      cwd: REPO,
-      // No __pycache__ may land next to the handler: it would change the asset.
-      env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' },
-      encoding: 'utf8',
-      timeout: 60_000,
-    });
-    // THEN
-    expect(result.error).toBeUndefined();
-    expect({ status: result.status, output: result.stderr }).toEqual({
-      status: 0,
-      output: expect.stringMatching(/Ran \d+ tests[\s\S]*\nOK\n?$/),
-    });
+    // WHEN / THEN the handler's Python tests pass with fakes for kubectl, the AWS CLI and Secrets Manager
+    expectPythonTestsPass('test/cluster-handlers');
   });
 });

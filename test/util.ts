@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -195,3 +196,22 @@ export const LAB_STACKS = [
   'eks-oidc-demo-precedence',
   'eks-oidc-demo-pod-identity-advanced',
 ];
+
+/**
+ * Runs the Python unittest files `test_*.py` under `dir` (relative to the repository) and expects
+ * every one to pass.
+ */
+export function expectPythonTestsPass(dir: string): void {
+  const result = spawnSync('python3', ['-m', 'unittest', 'discover', '-s', dir, '-p', 'test_*.py'], {
+    cwd: path.join(__dirname, '..'),
+    // No __pycache__ may land next to a handler: it would change the asset.
+    env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  expect(result.error).toBeUndefined();
+  expect({ status: result.status, output: result.stderr }).toEqual({
+    status: 0,
+    output: expect.stringMatching(/Ran \d+ tests[\s\S]*\nOK\n?$/),
+  });
+}
