@@ -81,22 +81,21 @@ def wait_for_injection(pods, wait):
         raise ValueError(f'No pod runs as service account {service_account!r}, so nothing shows whether {env_var} is injected.')
     namespace = probe['metadata']['namespace']
 
-    deadline = time.monotonic() + timeout
-    attempt = 0
-    while True:
-        attempt += 1
+    def dry_run():
         admitted = json.loads(kubectl(dry_run_create(), stdin=json.dumps(probe).encode(), quiet=True))
-        if injected(admitted, env_var):
-            print(f'{env_var} is injected into pods of {namespace}/{service_account} (dry run {attempt}).')
-            return
-        if time.monotonic() + POLL_SECONDS > deadline:
-            raise InjectionTimeout(
-                f'{wait["Source"]} is not in effect: after {timeout}s and {attempt} dry runs, pods of '
-                f'{namespace}/{service_account} still get no {env_var}. Check that it exists '
-                f'({wait["Check"]}), then deploy again.'
-            )
-        print(f'{env_var} not injected yet (dry run {attempt}); asking again in {POLL_SECONDS}s.')
-        time.sleep(POLL_SECONDS)
+        return injected(admitted, env_var), admitted
+
+    _, attempts = poll(
+        dry_run,
+        timeout,
+        give_up=lambda _pod, attempts: InjectionTimeout(
+            f'{wait["Source"]} is not in effect: after {timeout}s and {attempts} dry runs, pods of '
+            f'{namespace}/{service_account} still get no {env_var}. Check that it exists '
+            f'({wait["Check"]}), then deploy again.'
+        ),
+        waiting=lambda attempt: print(f'{env_var} not injected yet (dry run {attempt}); asking again in {POLL_SECONDS}s.'),
+    )
+    print(f'{env_var} is injected into pods of {namespace}/{service_account} (dry run {attempts}).')
 
 
 def dry_run_create():
@@ -115,34 +114,37 @@ def delete_pods(namespace, names):
         return
     in_namespace = ['--namespace', namespace]
     kubectl(['delete', 'pod', *names, *in_namespace, '--ignore-not-found', f'--grace-period={DELETE_GRACE_SECONDS}', '--wait=false'])
-    deadline = time.monotonic() + DELETE_TIMEOUT_SECONDS
-    while True:
+
+    def gone():
         left = kubectl(['get', 'pod', *names, *in_namespace, '--ignore-not-found', '--output=name'])
-        if not left:
-            return
-        if time.monotonic() + POLL_SECONDS > deadline:
-            raise CommandFailed(
-                f'{", ".join(left.split())} in namespace {namespace} still terminating after {DELETE_TIMEOUT_SECONDS}s. '
-                f'Check `kubectl -n {namespace} get pods`, then deploy again.'
-            )
-        time.sleep(POLL_SECONDS)
+        return not left, left
+
+    poll(
+        gone,
+        DELETE_TIMEOUT_SECONDS,
+        give_up=lambda left, _attempts: CommandFailed(
+            f'{", ".join(left.split())} in namespace {namespace} still terminating after {DELETE_TIMEOUT_SECONDS}s. '
+            f'Check `kubectl -n {namespace} get pods`, then deploy again.'
+        ),
+    )
 
 
 def wait_until_finished(namespace, name):
     """Waits until a pod that runs once has ended, either way: its outcome is the lesson."""
-    deadline = time.monotonic() + FINISH_TIMEOUT_SECONDS
-    while True:
+
+    def finished():
         pod = json.loads(kubectl(['get', 'pod', name, '--namespace', namespace, '--output=json'], quiet=True))
-        phase = pod.get('status', {}).get('phase')
-        if phase in FINISHED_PHASES:
-            print(f'{namespace}/{name} ended {phase}.')
-            return
-        if time.monotonic() + POLL_SECONDS > deadline:
-            raise CommandFailed(
-                f'{namespace}/{name} has not finished after {FINISH_TIMEOUT_SECONDS}s: {why_not_finished(pod)}. '
-                f'Check `kubectl -n {namespace} describe pod {name}`, then deploy again.'
-            )
-        time.sleep(POLL_SECONDS)
+        return pod.get('status', {}).get('phase') in FINISHED_PHASES, pod
+
+    pod, _ = poll(
+        finished,
+        FINISH_TIMEOUT_SECONDS,
+        give_up=lambda pod, _attempts: CommandFailed(
+            f'{namespace}/{name} has not finished after {FINISH_TIMEOUT_SECONDS}s: {why_not_finished(pod)}. '
+            f'Check `kubectl -n {namespace} describe pod {name}`, then deploy again.'
+        ),
+    )
+    print(f'{namespace}/{name} ended {pod["status"]["phase"]}.')
 
 
 def why_not_finished(pod):
@@ -157,6 +159,24 @@ def why_not_finished(pod):
         if waiting:
             reasons.append(f'container {container.get("name")} waiting: {waiting.get("reason")} {waiting.get("message", "")}'.strip())
     return '; '.join(reasons)
+
+
+def poll(check, timeout, give_up, waiting=lambda _attempt: None):
+    """
+    Calls `check` every POLL_SECONDS until it returns (True, state), then returns (state, attempts).
+    Raises `give_up(state, attempts)` when the next call would come after `timeout` seconds.
+    """
+    deadline = time.monotonic() + timeout
+    attempts = 0
+    while True:
+        attempts += 1
+        done, state = check()
+        if done:
+            return state, attempts
+        if time.monotonic() + POLL_SECONDS > deadline:
+            raise give_up(state, attempts)
+        waiting(attempts)
+        time.sleep(POLL_SECONDS)
 
 
 def create_pods(pods):
