@@ -4,6 +4,10 @@ A `restartPolicy: Never` pod runs once. Re-applying an unchanged manifest does n
 changed launch template replaces the node, which evicts bare pods for good. So on every Create
 and Update this handler deletes the scenario's pods and creates them afresh: each `s3 ls` pod then
 runs under the settings just deployed.
+- A new launch template version makes EKS launch new nodes, drain the old ones and terminate them
+  (https://docs.aws.amazon.com/eks/latest/userguide/managed-node-update-behavior.html).
+- A pod is scheduled once; when its node goes, no controller makes a bare pod again
+  (https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle/#pod-lifetime).
 
 Before creating them it can wait until the EKS pod-identity webhook really injects credentials:
 the webhook mutates a pod only when it is created, and what it injects is eventually consistent.
