@@ -16,7 +16,9 @@ os.environ.setdefault('HOME', '/tmp')
 
 KUBECONFIG = os.environ.get('LAB_KUBECONFIG', '/tmp/kubeconfig')
 
-# A new access entry can take a few seconds before the API server honours it.
+# A new access entry can take a few seconds before the API server honours it; EKS documents no
+# bound, so the retries allow 50s. The CDK's own kubectl handler likewise retries `i/o timeout`
+# (aws-cdk-lib `custom-resource-handlers/dist/aws-eks-v2/kubectl-handler/apply/__init__.py`).
 ATTEMPTS = 6
 RETRY_DELAY_SECONDS = 10
 TRANSIENT_ERRORS = ('Unauthorized', 'Forbidden', 'forbidden', 'i/o timeout', 'TLS handshake timeout', 'connection refused')
