@@ -12,7 +12,12 @@ export enum LabPodsProperty {
   NAMESPACE = 'Namespace',
   /** The pods, as a JSON array, in the same form as a `KubernetesManifest`'s `Manifest`. */
   MANIFEST = 'Manifest',
-  /** The settings the pods run under; when one changes, CloudFormation updates the resource and the pods run again. */
+  /**
+   * The settings the pods run under; when one changes, CloudFormation sends the resource an Update
+   * (it does so only when a property changes,
+   * https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/crpg-ref-requesttypes-update.html)
+   * and the pods run again.
+   */
   RUN_WITH = 'RunWith',
   /** The pods that run once and end: created one at a time, each awaited. */
   RUN_ONCE = 'RunOnce',
