@@ -1,4 +1,4 @@
-import { DescribePodIdentityAssociationCommand, PodIdentityAssociation, paginateListPodIdentityAssociations } from '@aws-sdk/client-eks';
+import { PodIdentityAssociation } from '@aws-sdk/client-eks';
 import { LAB_CLUSTER } from '../../cluster-contract';
 import { SESSION_POLICY_MAX_CHARS } from '../../lab-names';
 import { SCENARIOS, Scenario, ScenarioId } from '../../scenarios';
@@ -7,6 +7,7 @@ import { firstLine } from '../errors';
 import { LabKube } from '../kube';
 import { FindingList } from './findings';
 import { POD_IDENTITY_INJECTED_ENV, envNames } from './kube-names';
+import { associationsOf } from './pod-identity-associations';
 
 /** What each feature scenario's association must have in EKS, in words and as a test. */
 const NEEDS: Partial<Record<ScenarioId, { readonly what: string; readonly holds: (a: PodIdentityAssociation) => boolean }>> = {
@@ -37,13 +38,8 @@ export async function livePodIdentityFeatureChecks(
 
 async function checkAssociation(aws: AwsClients, scenario: Scenario, findings: FindingList): Promise<void> {
   const where = `${scenario.namespace}/${scenario.serviceAccount}`;
-  const summaries = [];
-  const pages = paginateListPodIdentityAssociations(
-    { client: aws.eks },
-    { clusterName: LAB_CLUSTER.name, namespace: scenario.namespace, serviceAccount: scenario.serviceAccount },
-  );
-  for await (const page of pages) summaries.push(...(page.associations ?? []));
-  if (summaries.length === 0) {
+  const [association] = await associationsOf(aws, scenario.namespace, scenario.serviceAccount);
+  if (!association) {
     findings.fail(
       scenario.id,
       'association in EKS',
@@ -52,24 +48,21 @@ async function checkAssociation(aws: AwsClients, scenario: Scenario, findings: F
     );
     return;
   }
-  const { association } = await aws.eks.send(
-    new DescribePodIdentityAssociationCommand({ clusterName: LAB_CLUSTER.name, associationId: summaries[0].associationId }),
-  );
   const need = NEEDS[scenario.id];
   const shown = [
-    association?.roleArn ?? '?',
-    association?.targetRoleArn ? `then ${association.targetRoleArn}` : undefined,
-    association?.disableSessionTags ? 'session tags disabled' : 'session tags on',
-    association?.policy ? `session policy of ${association.policy.length} characters` : undefined,
+    association.roleArn ?? '?',
+    association.targetRoleArn ? `then ${association.targetRoleArn}` : undefined,
+    association.disableSessionTags ? 'session tags disabled' : 'session tags on',
+    association.policy ? `session policy of ${association.policy.length} characters` : undefined,
   ]
     .filter(Boolean)
     .join(', ');
-  if (!association || (need && !need.holds(association))) {
+  if (need && !need.holds(association)) {
     findings.fail(
       scenario.id,
       'association in EKS',
-      `${association?.associationId ?? summaries[0].associationId} for ${where} has ${shown}, but the scenario needs ${need?.what ?? 'an association'}.`,
-      `Deploy ${scenario.stackName} again, or compare with \`aws eks describe-pod-identity-association --cluster-name ${LAB_CLUSTER.name} --association-id ${summaries[0].associationId}\`.`,
+      `${association.associationId} for ${where} has ${shown}, but the scenario needs ${need.what}.`,
+      `Deploy ${scenario.stackName} again, or compare with \`aws eks describe-pod-identity-association --cluster-name ${LAB_CLUSTER.name} --association-id ${association.associationId}\`.`,
     );
   } else {
     findings.pass(scenario.id, 'association in EKS', `${association.associationId} links ${where} to ${shown}.`);

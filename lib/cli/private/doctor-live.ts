@@ -1,11 +1,6 @@
 import { paginateDescribeInstances } from '@aws-sdk/client-ec2';
 import { DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
-import {
-  DescribeAddonCommand,
-  DescribeClusterCommand,
-  DescribePodIdentityAssociationCommand,
-  paginateListPodIdentityAssociations,
-} from '@aws-sdk/client-eks';
+import { DescribeAddonCommand, DescribeClusterCommand } from '@aws-sdk/client-eks';
 import { GetOpenIDConnectProviderCommand, ListOpenIDConnectProvidersCommand } from '@aws-sdk/client-iam';
 import { LAB_CLUSTER } from '../../cluster-contract';
 import { LabToggles, ScenarioId, scenario as scenarioById } from '../../scenarios';
@@ -17,6 +12,7 @@ import { livePodIdentityFeatureChecks } from './doctor-live-pod-identity-feature
 import { CLUSTER_SCOPE, FindingList } from './findings';
 import { MODE_LABEL, cliTooOld } from './cli-version';
 import { IRSA_INJECTED_ENV, POD_IDENTITY_INJECTED_ENV, envNames } from './kube-names';
+import { associationsOf } from './pod-identity-associations';
 import { IMDS_HOP_LIMIT, IRSA_ROLE_ANNOTATION, POD_IDENTITY_AGENT_ADDON, STS_AUDIENCE } from '../../lab-names';
 
 /** Which scenario stacks the assembly holds: the live checks only look for what is meant to be there. */
@@ -160,13 +156,8 @@ async function checkAgent(aws: AwsClients, findings: FindingList): Promise<void>
  */
 async function checkAssociation(aws: AwsClients, findings: FindingList): Promise<void> {
   const scenario = scenarioById(ScenarioId.POD_IDENTITY);
-  const ids: string[] = [];
-  const pages = paginateListPodIdentityAssociations(
-    { client: aws.eks },
-    { clusterName: LAB_CLUSTER.name, namespace: scenario.namespace, serviceAccount: scenario.serviceAccount },
-  );
-  for await (const page of pages) for (const summary of page.associations ?? []) if (summary.associationId) ids.push(summary.associationId);
-  if (ids.length === 0) {
+  const associations = await associationsOf(aws, scenario.namespace, scenario.serviceAccount);
+  if (associations.length === 0) {
     findings.fail(
       ScenarioId.POD_IDENTITY,
       'association in EKS',
@@ -175,21 +166,21 @@ async function checkAssociation(aws: AwsClients, findings: FindingList): Promise
     );
     return;
   }
-  for (const associationId of ids) {
-    const { association } = await aws.eks.send(new DescribePodIdentityAssociationCommand({ clusterName: LAB_CLUSTER.name, associationId }));
-    const roleName = association?.roleArn?.split(':role/')[1] ?? '';
+  for (const association of associations) {
+    const { associationId } = association;
+    const roleName = association.roleArn?.split(':role/')[1] ?? '';
     if (!roleName.startsWith(`${scenario.stackName}-`)) {
       findings.fail(
         ScenarioId.POD_IDENTITY,
         'association in EKS',
-        `Association ${associationId} links ${scenario.namespace}/${scenario.serviceAccount} to ${association?.roleArn ?? 'no role'}, not the role of ${scenario.stackName}.`,
+        `Association ${associationId} links ${scenario.namespace}/${scenario.serviceAccount} to ${association.roleArn ?? 'no role'}, not the role of ${scenario.stackName}.`,
         `Delete it (\`aws eks delete-pod-identity-association --cluster-name ${LAB_CLUSTER.name} --association-id ${associationId}\`) and redeploy ${scenario.stackName}.`,
       );
     } else {
       findings.pass(
         ScenarioId.POD_IDENTITY,
         'association in EKS',
-        `Association ${associationId} links ${scenario.namespace}/${scenario.serviceAccount} to ${association?.roleArn}.`,
+        `Association ${associationId} links ${scenario.namespace}/${scenario.serviceAccount} to ${association.roleArn}.`,
       );
     }
   }

@@ -1,11 +1,10 @@
-import { DescribePodIdentityAssociationCommand, ListPodIdentityAssociationsCommand } from '@aws-sdk/client-eks';
 import { GetRoleCommand } from '@aws-sdk/client-iam';
-import { LAB_CLUSTER } from '../../cluster-contract';
 import { IRSA_ROLE_ANNOTATION, POD_IDENTITY_PRINCIPAL, STS_AUDIENCE, STS_AUDIENCE_TYPO } from '../../lab-names';
 import { ScenarioId, scenario as scenarioById } from '../../scenarios';
 import { AwsClients } from '../aws-clients';
 import { LabKube } from '../kube';
 import { FindingList } from './findings';
+import { associationsOf } from './pod-identity-associations';
 
 /** What the trust checks need to know of the deployed lab. */
 export interface TrustScope {
@@ -93,19 +92,10 @@ async function checkIrsaTrust(aws: AwsClients, kube: LabKube, issuer: string, fi
 
 async function checkPodIdentityAssociation(aws: AwsClients, kube: LabKube, findings: FindingList): Promise<void> {
   const podIdentity = scenarioById(ScenarioId.POD_IDENTITY);
-  const { associations = [] } = await aws.eks.send(
-    new ListPodIdentityAssociationsCommand({
-      clusterName: LAB_CLUSTER.name,
-      namespace: podIdentity.namespace,
-      serviceAccount: podIdentity.serviceAccount,
-    }),
-  );
+  const [association] = await associationsOf(aws, podIdentity.namespace, podIdentity.serviceAccount);
   // No association at all is the 'association in EKS' check's finding; here there is nothing more to read.
-  if (associations.length === 0) return;
-  const { association } = await aws.eks.send(
-    new DescribePodIdentityAssociationCommand({ clusterName: LAB_CLUSTER.name, associationId: associations[0].associationId }),
-  );
-  const roleArn = association?.roleArn ?? '?';
+  if (!association) return;
+  const roleArn = association.roleArn ?? '?';
   const trust = await trustOf(aws, roleArn);
   const trusting = (trust ?? []).find((s) => s.Effect === 'Allow' && list(s.Principal?.Service).includes(POD_IDENTITY_PRINCIPAL));
   const missing = ['sts:AssumeRole', 'sts:TagSession'].filter((action) => !trusting || !allows(trusting, action));
@@ -133,7 +123,7 @@ async function checkPodIdentityAssociation(aws: AwsClients, kube: LabKube, findi
 
   // The webhook mutates a pod only when it is created (amazon-eks-pod-identity-webhook
   // `deploy/mutatingwebhook.yaml`), so a pod older than its association never gets its credentials.
-  const createdAt = association?.createdAt;
+  const createdAt = association.createdAt;
   if (!createdAt) return;
   for (const name of [podIdentity.s3LsPod, podIdentity.sleepPod].filter((n): n is string => n !== undefined)) {
     const created = (await kube.readPod(podIdentity.namespace, name))?.metadata?.creationTimestamp;
@@ -143,14 +133,14 @@ async function checkPodIdentityAssociation(aws: AwsClients, kube: LabKube, findi
       findings.fail(
         ScenarioId.POD_IDENTITY,
         'pods after association',
-        `Pod ${pod} was created at ${new Date(created).toISOString()}, before association ${associations[0].associationId} (${createdAt.toISOString()}): it never got Pod Identity credentials.`,
+        `Pod ${pod} was created at ${new Date(created).toISOString()}, before association ${association.associationId} (${createdAt.toISOString()}): it never got Pod Identity credentials.`,
         `Recreate it: \`npm run lab -- rerun ${ScenarioId.POD_IDENTITY}\` for the s3 ls pod, or \`kubectl -n ${podIdentity.namespace} delete pod ${name}\` and redeploy.`,
       );
     } else {
       findings.pass(
         ScenarioId.POD_IDENTITY,
         'pods after association',
-        `Pod ${pod} was created after association ${associations[0].associationId}.`,
+        `Pod ${pod} was created after association ${association.associationId}.`,
       );
     }
   }
