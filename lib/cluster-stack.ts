@@ -58,7 +58,11 @@ const IPS_PER_PREFIX = 16;
  */
 const MANAGED_NODE_GROUP_MAX_PODS_CEILING = T4G_SMALL.vcpus < 30 ? 110 : 250;
 
-/** The pod addresses the node's interfaces can hold: every slot but each interface's own address. */
+/**
+ * The address slots the node's interfaces have for pods: every slot but each interface's primary
+ * address, so 9 (amazon-vpc-cni-k8s `docs/prefix-and-ip-target.md`: 9 prefixes at most for a
+ * t3.small, whose 3 ENIs of 4 IPv4 addresses a t4g.small shares).
+ */
 const POD_IP_SLOTS = T4G_SMALL.networkInterfaces * (T4G_SMALL.ipv4PerInterface - 1);
 
 /**
@@ -70,6 +74,9 @@ export function managedNodePodLimits(prefixDelegation: boolean): { readonly maxP
   // The calculator adds 2 for pods on the host network, which need no address of their own.
   return { maxPods: Math.min(MANAGED_NODE_GROUP_MAX_PODS_CEILING, podIps + 2), podIps };
 }
+
+/** Whether the vpc-cni add-on assigns /28 prefixes: the node's room for pods rests on it. */
+const PREFIX_DELEGATION = true;
 
 /**
  * The node's room for pods, as the managed node group sets it up, and everything that takes some
@@ -90,12 +97,12 @@ export function managedNodePodLimits(prefixDelegation: boolean): { readonly maxP
  */
 export const NODE_POD_CAPACITY = {
   /** Whether the vpc-cni add-on assigns /28 prefixes, which the node group's maxPods depends on. */
-  prefixDelegation: true,
+  prefixDelegation: PREFIX_DELEGATION,
   /**
    * kubelet's maxPods (every pod counts, host-network or not), and the addresses for pods that are
    * not on the host network: 9 slots of a /28 prefix each.
    */
-  ...managedNodePodLimits(true),
+  ...managedNodePodLimits(PREFIX_DELEGATION),
   /** The add-ons' DaemonSet pods on the host network (aws-node, kube-proxy, eks-pod-identity-agent): no pod IP, but a pod slot. */
   hostNetworkPods: 3,
   /** The CoreDNS add-on's two replicas: a pod slot and a pod IP each. */
@@ -112,8 +119,9 @@ export const NODE_POD_CAPACITY = {
 } as const;
 
 /**
- * The vpc-cni settings behind NODE_POD_CAPACITY: prefix delegation, and one spare /28 prefix kept
- * warm (`WARM_PREFIX_TARGET`, amazon-vpc-cni-k8s `docs/prefix-and-ip-target.md`).
+ * The vpc-cni settings behind NODE_POD_CAPACITY: prefix delegation, and one whole /28 prefix kept
+ * free (`WARM_PREFIX_TARGET`: with it at 1, 5 to 16 pods take 2 prefixes; amazon-vpc-cni-k8s
+ * `docs/prefix-and-ip-target.md`).
  */
 export const VPC_CNI_PREFIXES = { enablePrefixDelegation: NODE_POD_CAPACITY.prefixDelegation, warmPrefixTarget: 1 } as const;
 
