@@ -167,7 +167,7 @@ describe.each(TOGGLES)('the lab deployed with %p', (context) => {
     expect(peak.ips).toBeLessThanOrEqual(NODE_POD_CAPACITY.podIps);
   });
 
-  test('would not fit without prefix delegation: the node group would give the node 11 pods', () => {
+  test('needs prefix delegation: without it the node group would give the node 11 pods, fewer than the lab e2e peak', () => {
     const peak = peakAt(lab, NODE_POD_CAPACITY.deployConcurrency.e2e);
     expect(peak.slots).toBeGreaterThan(managedNodePodLimits(false).maxPods);
   });
