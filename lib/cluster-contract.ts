@@ -10,6 +10,19 @@ export const LAB_CLUSTER = {
 } as const;
 
 /**
+ * How many stacks a deploy of the lab runs at once, which the node must hold the pods of.
+ * `--concurrency` is the most stacks `cdk deploy` runs at once, dependencies permitting, and
+ * defaults to 1 (https://docs.aws.amazon.com/cdk/v2/guide/ref-cli-cmd-deploy.html). `lab e2e` passes
+ * `e2e`, so the scenario stacks, which wait only for the cluster stack, deploy side by side.
+ */
+export const DEPLOY_CONCURRENCY = {
+  /** `npx cdk deploy --all`, as the README runs it. */
+  cdkDefault: 1,
+  /** `npm run lab -- e2e`. */
+  e2e: 4,
+} as const;
+
+/**
  * What the cluster stack exports for the scenario stacks. The set is fixed, so
  * adding or removing a scenario never changes the cluster stack's template.
  */

@@ -5,7 +5,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as eks from 'aws-cdk-lib/aws-eks';
 import * as eksv2 from 'aws-cdk-lib/aws-eks-v2';
 import { Construct } from 'constructs';
-import { CLUSTER_EXPORTS, LAB_CLUSTER } from './cluster-contract';
+import { CLUSTER_EXPORTS, DEPLOY_CONCURRENCY, LAB_CLUSTER } from './cluster-contract';
 import { ImdsMode } from './lab-config';
 import { IMDS_HOP_LIMIT, IMDS_HTTP_TOKENS } from './lab-names';
 import { LabVpcProvider } from './lab-vpc-provider';
@@ -38,21 +38,92 @@ export const NODE_GROUP = {
 } as const;
 
 /**
- * How many pods the node takes, as the managed node group sets up a t4g.small without prefix
- * delegation: 3 network interfaces of 4 IPv4 addresses each (amazon-eks-ami
- * `nodeadm/internal/kubelet/instance-info.jsonl`), and maxPods = ENIs × (IPv4 per ENI − 1) + 2
- * (`nodeadm/doc/examples.md`). Finished pods count against neither.
+ * What a t4g.small offers the VPC CNI: 3 network interfaces of 4 IPv4 addresses each, the first
+ * of which is the interface's own (amazon-eks-ami `nodeadm/internal/kubelet/instance-info.jsonl`),
+ * and 2 vCPUs.
+ */
+const T4G_SMALL = { networkInterfaces: 3, ipv4PerInterface: 4, vcpus: 2 } as const;
+
+/**
+ * VPC CNI prefix delegation: each free address slot of an interface holds a /28 prefix of 16
+ * addresses instead of one address.
+ * @see https://docs.aws.amazon.com/eks/latest/userguide/cni-increase-ip-addresses.html
+ */
+const IPS_PER_PREFIX = 16;
+
+/**
+ * The most pods a managed node group lets a node run, whether prefix delegation is on or not:
+ * 110 below 30 vCPUs, 250 from there (EKS user guide, cni-increase-ip-addresses-procedure and
+ * create-managed-node-group).
+ */
+const MANAGED_NODE_GROUP_MAX_PODS_CEILING = T4G_SMALL.vcpus < 30 ? 110 : 250;
+
+/**
+ * The address slots the node's interfaces have for pods: every slot but each interface's primary
+ * address, so 9 (amazon-vpc-cni-k8s `docs/prefix-and-ip-target.md`: 9 prefixes at most for a
+ * t3.small, whose 3 ENIs of 4 IPv4 addresses a t4g.small shares).
+ */
+const POD_IP_SLOTS = T4G_SMALL.networkInterfaces * (T4G_SMALL.ipv4PerInterface - 1);
+
+/**
+ * maxPods and pod addresses as the managed node group computes them for the lab's t4g.small:
+ * 110 and 144 with prefix delegation, 11 and 9 without.
+ */
+export function managedNodePodLimits(prefixDelegation: boolean): { readonly maxPods: number; readonly podIps: number } {
+  const podIps = POD_IP_SLOTS * (prefixDelegation ? IPS_PER_PREFIX : 1);
+  // The calculator adds 2 for pods on the host network, which need no address of their own.
+  return { maxPods: Math.min(MANAGED_NODE_GROUP_MAX_PODS_CEILING, podIps + 2), podIps };
+}
+
+/** Whether the vpc-cni add-on assigns /28 prefixes: the node's room for pods rests on it. */
+const PREFIX_DELEGATION = true;
+
+/**
+ * The node's room for pods, as the managed node group sets it up, and everything that takes some
+ * of it besides the lab's own pods. A replay of the lab's flows reads it from here.
+ *
+ * The managed node group computes maxPods itself when it launches nodes from a launch template
+ * without an AMI, with the script the EKS user guide's choosing-instance-type page names
+ * (create-managed-node-group): amazon-eks-ami `templates/al2/runtime/max-pods-calculator.sh`, which
+ * with prefix delegation gives ENIs × ((IPv4 per ENI − 1) × 16) + 2 and without it ENIs × (IPv4 per
+ * ENI − 1) + 2, capped at 110 below 30 vCPUs (managedNodePodLimits). It computes it from
+ * whether prefix delegation is on in the cluster at that moment (terraform-aws-eks-blueprints
+ * `docs/snippets/ipv4-prefix-delegation.md`: a node group created before the vpc-cni add-on is
+ * configured keeps the lower value; aws/karpenter-provider-aws#6102: a managed node shows the
+ * calculator's prefix-delegation value), so `buildClusterStack` creates the node group after the
+ * add-on.
+ *
+ * Finished pods count against neither maxPods nor pod IPs.
  */
 export const NODE_POD_CAPACITY = {
-  /** kubelet's maxPods: every pod counts, host-network or not. */
-  maxPods: 3 * (4 - 1) + 2,
-  /** Secondary IPv4 addresses for pods: the first address of each interface is its own. */
-  podIps: 3 * (4 - 1),
+  /** Whether the vpc-cni add-on assigns /28 prefixes, which the node group's maxPods depends on. */
+  prefixDelegation: PREFIX_DELEGATION,
+  /**
+   * kubelet's maxPods (every pod counts, host-network or not), and the addresses for pods that are
+   * not on the host network: 9 slots of a /28 prefix each.
+   */
+  ...managedNodePodLimits(PREFIX_DELEGATION),
   /** The add-ons' DaemonSet pods on the host network (aws-node, kube-proxy, eks-pod-identity-agent): no pod IP, but a pod slot. */
   hostNetworkPods: 3,
   /** The CoreDNS add-on's two replicas: a pod slot and a pod IP each. */
   coreDnsPods: 2,
+  /**
+   * A DaemonSet the account adds to every node: GuardDuty Runtime Monitoring with automated agent
+   * management deploys its agent, the `aws-guardduty-agent` EKS add-on, to each node of every
+   * cluster (GuardDuty user guide, how-runtime-monitoring-works-eks; hashicorp/terraform-provider-aws#46747,
+   * eksctl#7485). Whether it runs on the host network is not documented, so it counts a slot and an IP.
+   */
+  extraDaemonSetPods: 1,
+  /** The stacks a deploy runs at once, each running at most one pod that runs once. */
+  deployConcurrency: DEPLOY_CONCURRENCY,
 } as const;
+
+/**
+ * The vpc-cni settings behind NODE_POD_CAPACITY: prefix delegation, and one whole /28 prefix kept
+ * free (`WARM_PREFIX_TARGET`: with it at 1, 5 to 16 pods take 2 prefixes; amazon-vpc-cni-k8s
+ * `docs/prefix-and-ip-target.md`).
+ */
+export const VPC_CNI_PREFIXES = { enablePrefixDelegation: NODE_POD_CAPACITY.prefixDelegation, warmPrefixTarget: 1 } as const;
 
 // tslog levels: 3 is info, 5 is error.
 const LOG_LEVEL_INFO = 3;
@@ -131,12 +202,12 @@ export async function buildClusterStack(scope: Construct, props: ClusterStackPro
       }),
     )
     .addOns(
-      // No prefix delegation and no maxPods of the lab's own: the managed node group appends its own
+      // Prefix delegation, and no maxPods of the lab's own: the managed node group appends its own
       // NodeConfig after the user data and nodeadm merges later over earlier (amazon-eks-ami
       // nodeadm/internal/api/merge.go, doc/examples.md), so the node group's value wins; it computes
-      // it when it launches nodes (EKS user guide, create-managed-node-group). The node keeps the
-      // AWS default for a t4g.small, which test/node-capacity.test.ts counts.
-      new blueprints.VpcCniAddOn({ version: ADDON_VERSIONS.vpcCni }),
+      // it when it launches nodes, from whether prefix delegation is on (NODE_POD_CAPACITY), so the
+      // node group waits for this add-on (orderNodeGroupAfterVpcCni).
+      new blueprints.VpcCniAddOn({ version: ADDON_VERSIONS.vpcCni, ...VPC_CNI_PREFIXES }),
       new blueprints.CoreDnsAddOn(ADDON_VERSIONS.coreDns),
       new blueprints.KubeProxyAddOn(ADDON_VERSIONS.kubeProxy),
       new blueprints.EksPodIdentityAgentAddOn(ADDON_VERSIONS.podIdentityAgent),
@@ -146,6 +217,7 @@ export async function buildClusterStack(scope: Construct, props: ClusterStackPro
     });
 
   setHttpTokens(stack, IMDS_HTTP_TOKENS[props.imds]);
+  orderNodeGroupAfterVpcCni(stack);
   exportClusterContract(stack, stack.getClusterInfo());
   acknowledgeClusterFindings(stack, stack.getClusterInfo());
   return stack;
@@ -160,6 +232,25 @@ function setHttpTokens(stack: Stack, httpTokens: 'required' | 'optional'): void 
   const templates = stack.node.findAll().filter((c): c is ec2.CfnLaunchTemplate => c instanceof ec2.CfnLaunchTemplate);
   if (templates.length !== 1) throw new Error(`Expected the node group's one launch template, found ${templates.length}.`);
   templates[0].addPropertyOverride('LaunchTemplateData.MetadataOptions.HttpTokens', httpTokens);
+}
+
+/**
+ * Creates the node group only once the vpc-cni add-on has prefix delegation on. Blueprints creates
+ * node groups with the cluster and deploys add-ons after it, with no order between them
+ * (cdk-eks-blueprints `lib/cluster-providers/generic-cluster-provider-v2.ts` `createCluster`,
+ * `lib/stacks/eks-blueprint-stack.ts`), so CloudFormation may start both at once; a node group
+ * created first computes maxPods without prefix delegation: 11 pods instead of 110 (EKS user guide,
+ * cni-increase-ip-addresses-procedure: enable the parameter, then create the node group;
+ * terraform-aws-eks-blueprints `docs/snippets/ipv4-prefix-delegation.md`, `before_compute`).
+ */
+function orderNodeGroupAfterVpcCni(stack: Stack): void {
+  const all = stack.node.findAll();
+  const nodeGroups = all.filter((c): c is eks.CfnNodegroup => c instanceof eks.CfnNodegroup);
+  const vpcCni = all.filter((c): c is eks.CfnAddon => c instanceof eks.CfnAddon && c.addonName === 'vpc-cni');
+  if (nodeGroups.length !== 1 || vpcCni.length !== 1) {
+    throw new Error(`Expected one node group and one vpc-cni add-on, found ${nodeGroups.length} and ${vpcCni.length}.`);
+  }
+  nodeGroups[0].addDependency(vpcCni[0]);
 }
 
 /** The fixed outputs the scenario stacks import, and the two a user needs. */

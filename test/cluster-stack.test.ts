@@ -47,9 +47,17 @@ describe('cluster stack eks-oidc-demo', () => {
     for (const addon of addons) expect(addon.Properties.AddonVersion).toMatch(/^v\d+\.\d+\.\d+-eksbuild\.\d+$/);
   });
 
-  test('vpc-cni keeps its defaults: no prefix delegation, which the node group would only honour if on before it was created', () => {
+  test('vpc-cni assigns /28 prefixes and keeps one warm, and nothing else of its defaults changes', () => {
     const [cni] = Object.values(template.findResources('AWS::EKS::Addon', { Properties: { AddonName: 'vpc-cni' } }));
-    expect(JSON.stringify(cni.Properties.ConfigurationValues ?? {})).not.toContain('ENABLE_PREFIX_DELEGATION');
+    expect(JSON.parse(cni.Properties.ConfigurationValues)).toEqual({
+      init: { env: {} },
+      env: { ENABLE_PREFIX_DELEGATION: 'true', WARM_PREFIX_TARGET: '1' },
+    });
+  });
+
+  test('the node group is created after the vpc-cni add-on: it sets maxPods from prefix delegation only if on by then', () => {
+    const [cniId] = Object.keys(template.findResources('AWS::EKS::Addon', { Properties: { AddonName: 'vpc-cni' } }));
+    template.hasResource('AWS::EKS::Nodegroup', { DependsOn: Match.arrayWith([cniId]) });
   });
 
   test('runs one on-demand t4g.small node in a managed node group', () => {

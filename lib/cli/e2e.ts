@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CloudFormationClient, DescribeStacksCommand, Stack, StackStatus } from '@aws-sdk/client-cloudformation';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import { LAB_CLUSTER } from '../cluster-contract';
+import { DEPLOY_CONCURRENCY, LAB_CLUSTER } from '../cluster-contract';
 import { CI_ACCESS_STACK_NAME } from '../lab-names';
 import { LabToggles, SCENARIOS } from '../scenarios';
 import { LabAssembly } from './assembly';
@@ -260,8 +260,9 @@ class E2eRun {
       'never',
       '--progress',
       'events',
+      // The scenario stacks deploy side by side; the node holds their pods at this concurrency (test/node-capacity.test.ts).
       '--concurrency',
-      '4',
+      String(DEPLOY_CONCURRENCY.e2e),
       '--output',
       this.options.assembly,
     ];

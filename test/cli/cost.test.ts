@@ -74,6 +74,18 @@ describe('lab cost', () => {
     expect(text).toMatch(/✗ Over budget: 0\.12\d\d USD\/h > 0\.1 USD\/h\./);
   });
 
+  test('GIVEN a t4g.medium node instead WHEN checked against 0.13 USD/h THEN it is over budget: the node cannot grow', () => {
+    // GIVEN the one change that would give the node more pod slots without prefix delegation
+    const dir = editCluster((t) => (resourceOfType(t, 'AWS::EKS::Nodegroup').Properties.InstanceTypes = ['t4g.medium']));
+
+    // WHEN
+    const { code, text } = run(dir, 0.13);
+
+    // THEN
+    expect(code).toBe(ExitCode.CHECK_FAILED);
+    expect(text).toContain('✗ Over budget: 0.1427 USD/h > 0.13 USD/h.');
+  });
+
   test('fails on an instance type the price table does not know, and names it', () => {
     const dir = editCluster((t) => (resourceOfType(t, 'AWS::EKS::Nodegroup').Properties.InstanceTypes = ['c7i.large']));
     const { code, text } = run(dir);
