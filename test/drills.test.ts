@@ -183,7 +183,7 @@ describe.each(CASES)('drill $drill', ({ drill, stack, edit, doctor }) => {
     expect(JSON.parse(healthy[stack]).Metadata?.[DRILL_METADATA_KEY]).toBeUndefined();
   });
 
-  test('adds no pod: the node has no slot for another sleeping one (test/node-capacity.test.ts)', () => {
+  test('adds no pod: a drill changes what the pods get, never which pods run', () => {
     const pods = (text: string) => {
       const resource = podsOf(JSON.parse(text), DRILL_OUTCOMES[drill].scenario);
       return [resource.Properties[LabPodsProperty.MANIFEST], resource.Properties[LabPodsProperty.RUN_ONCE]];
