@@ -77,4 +77,5 @@ try {
 } finally {
   fs.rmSync(outdir, { recursive: true, force: true });
 }
+console.log(spawnSync('npx', ['tsx', 'scripts/bench-audit.ts'], { cwd: ROOT, env: offlineEnv, encoding: 'utf8' }).stdout.trimEnd());
 console.log(`load average at the end ${loadAverage()}`);

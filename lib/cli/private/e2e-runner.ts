@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import type { E2eRunner, InterruptSource, LabRun, RunOptions } from '../e2e';
+import type { E2eRunner, InterruptSource, LabRun, RunOptions } from './e2e-runner-types';
 
 /** The programs `lab e2e` starts, each as its command line prefix. */
 export interface E2eCommands {

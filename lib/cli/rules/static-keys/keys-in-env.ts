@@ -1,0 +1,41 @@
+import { STATIC_KEY_ENV } from '../../private/kube-names';
+import { ClusterModel } from '../../../model/cluster-model';
+import { Mechanism, configuredFor, accountOfPod, hasStaticKeys } from '../../../model/effective-credential';
+import { Finding, Rule, Severity, finding } from '../rule';
+
+/**
+ * Static keys in env come first in the SDK chain (botocore/credentials.py, EnvProvider), so they
+ * win over IRSA and Pod Identity, and they never expire. Values are never read into the model.
+ */
+export const keysInEnv: Rule = {
+  id: 'EKSKEYS1',
+  name: 'no static AWS keys in pod env',
+  severity: Severity.WARNING,
+  explanation: 'Long-lived access keys in env win over every role the pod is given, and must be rotated by hand.',
+  resolution: 'Remove AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY from the pod; give its service account a role through Pod Identity.',
+  links: ['https://docs.aws.amazon.com/IAM/latest/UserGuide/best-practices.html#bp-workloads-use-roles'],
+  evaluate(model: ClusterModel): Finding[] {
+    return model.pods.flatMap((pod) => {
+      if (!hasStaticKeys(model, pod)) return [];
+      const env = pod.containers.flatMap((c) => c.env).filter((e) => STATIC_KEY_ENV.includes(e.name));
+      const from = [
+        ...new Set(
+          env.map((e) =>
+            e.from === 'secret' ? `Secret ${e.secretName}` : e.from === 'literal' ? 'literal values in the pod spec' : e.from,
+          ),
+        ),
+      ];
+      const configured = configuredFor(model, accountOfPod(model, pod), pod).mechanism;
+      return [
+        finding(this, {
+          subject: `pod ${pod.namespace}/${pod.name}`,
+          mechanism: Mechanism.STATIC_KEYS,
+          field: `env ${env.map((e) => e.name).join(', ') || 'from envFrom'}`,
+          expected: 'absent',
+          message: `The pod gets static keys from ${from.join(' and ') || 'a Secret through envFrom'} (values not shown)${configured !== Mechanism.NONE ? `; they win over ${configured}, which its service account is configured for` : ''}.`,
+          fix: `Remove the keys from pod ${pod.namespace}/${pod.name}, deactivate them in IAM, and use a role through Pod Identity.`,
+        }),
+      ];
+    });
+  },
+};

@@ -1,0 +1,25 @@
+import { nodeImds } from '../../../../lib/cli/rules/imds/node-imds';
+import { healthySnapshot, modelOf } from '../support/snapshot';
+
+describe(nodeImds.id, () => {
+  test('is silent for IMDSv2 required with hop limit 1', () => {
+    expect(nodeImds.evaluate(modelOf(healthySnapshot()))).toEqual([]);
+  });
+
+  test('names an IMDSv1 node, whatever its hop limit', () => {
+    const snapshot = healthySnapshot();
+    snapshot.instances.Reservations[0].Instances[0].MetadataOptions.HttpTokens = 'optional';
+    expect(nodeImds.evaluate(modelOf(snapshot))).toEqual([
+      expect.objectContaining({
+        subject: expect.stringContaining('i-0123456789abcdef0'),
+        message: expect.stringMatching(/HttpTokens optional: IMDSv1/),
+      }),
+    ]);
+  });
+
+  test('names hop limit 2', () => {
+    const snapshot = healthySnapshot();
+    snapshot.instances.Reservations[0].Instances[0].MetadataOptions.HttpPutResponseHopLimit = 2;
+    expect(nodeImds.evaluate(modelOf(snapshot))[0].message).toMatch(/hop limit 2/);
+  });
+});

@@ -1,0 +1,43 @@
+import { sessionTagConditions } from '../../../../lib/cli/rules/pod-identity/session-tag-conditions';
+import { POD_IDENTITY_ROLE_ARN, healthySnapshot, modelOf, role } from '../support/snapshot';
+
+function tagTrust(namespace: string): Record<string, unknown> {
+  return {
+    Statement: [
+      {
+        Effect: 'Allow',
+        Principal: { Service: 'pods.eks.amazonaws.com' },
+        Action: ['sts:AssumeRole', 'sts:TagSession'],
+        Condition: {
+          StringEquals: { 'aws:RequestTag/kubernetes-namespace': namespace, 'aws:RequestTag/kubernetes-service-account': 'api' },
+        },
+      },
+    ],
+  };
+}
+
+describe(sessionTagConditions.id, () => {
+  test('is silent when the tag conditions name the association', () => {
+    const snapshot = healthySnapshot();
+    snapshot.roles[1] = role(POD_IDENTITY_ROLE_ARN, tagTrust('shop'));
+    expect(sessionTagConditions.evaluate(modelOf(snapshot))).toEqual([]);
+  });
+
+  test('fails a namespace the association does not have', () => {
+    const snapshot = healthySnapshot();
+    snapshot.roles[1] = role(POD_IDENTITY_ROLE_ARN, tagTrust('shop-prod'));
+    expect(sessionTagConditions.evaluate(modelOf(snapshot))).toEqual([
+      expect.objectContaining({
+        expected: 'shop',
+        message: expect.stringMatching(/requires aws:RequestTag\/kubernetes-namespace \["shop-prod"\]/),
+      }),
+    ]);
+  });
+
+  test('fails tag conditions when the association disables session tags', () => {
+    const snapshot = healthySnapshot();
+    snapshot.roles[1] = role(POD_IDENTITY_ROLE_ARN, tagTrust('shop'));
+    snapshot.associations[0].disableSessionTags = true;
+    expect(sessionTagConditions.evaluate(modelOf(snapshot))[0].message).toMatch(/disables session tags/);
+  });
+});
