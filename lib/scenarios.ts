@@ -397,6 +397,13 @@ export const AWS_CLI_WITH_POD_IDENTITY = '2.15.0';
 export const OLD_SDK_POD_IDENTITY_ERROR =
   "Unsupported host '169.254.170.23'.  Can only retrieve metadata from these hosts: 169.254.170.2, localhost, 127.0.0.1";
 
+/**
+ * The start of the AWS CLI's line when S3 refuses ListBuckets. The post shows the older short form,
+ * "…: Access Denied"; S3 now adds, for a caller in the same account or organization, "User:
+ * <caller ARN> is not authorized to perform: s3:ListAllMyBuckets because no identity-based policy
+ * allows the s3:ListAllMyBuckets action" (S3 user guide, troubleshoot-403-errors). Matching the
+ * start recognises both.
+ */
 const ACCESS_DENIED = 'An error occurred (AccessDenied) when calling the ListBuckets operation';
 const NO_CREDENTIALS = 'Unable to locate credentials';
 
