@@ -21,7 +21,8 @@ export enum ScenarioId {
   /** IRSA and Pod Identity on one service account: container credentials win, the annotation is ignored. */
   PRECEDENCE = 'precedence',
 
-  // EKS Pod Identity since its launch: one stack, eks-oidc-demo-pod-identity-advanced.
+  // EKS Pod Identity's features: session tags (since its launch, November 2023), target roles
+  // (2025-06-11) and session policies (March 2026). One stack, eks-oidc-demo-pod-identity-advanced.
   /** ABAC: one role for two teams; the `kubernetes-namespace` session tag picks the prefix team-a may read. */
   ABAC_TEAM_A = 'abac-team-a',
   /** ABAC: the same role, from namespace team-b. */
@@ -118,7 +119,8 @@ export interface LabToggles {
 const stackName = (suffix: string) => `${LAB_CLUSTER.name}-${suffix}`;
 
 // ---------------------------------------------------------------------------------------------
-// EKS Pod Identity since its launch: ABAC with session tags, role chaining, session policies.
+// EKS Pod Identity's features: ABAC with the session tags it has set since its launch (November
+// 2023), role chaining with a target role (2025-06-11), session policies (March 2026).
 // Each pod runs one AWS CLI command once; no pod sleeps, so the node keeps its free slots.
 // ---------------------------------------------------------------------------------------------
 

@@ -4,9 +4,10 @@ import { CfnResource, StackTemplate } from '../assembly';
 import { FindingList } from './findings';
 
 /**
- * `lab doctor` rules for what EKS Pod Identity gained after its launch: session tags read by
- * policies (ABAC), target roles (role chaining) and session policies. Each rule reads an
- * association of the scenario and the roles it names, as synthesized.
+ * `lab doctor` rules for EKS Pod Identity's features: session tags read by policies (ABAC), which
+ * it has set since its launch in November 2023; target roles (role chaining) and
+ * `disableSessionTags`, since 2025-06-11; and session policies, since March 2026. Each rule reads
+ * an association of the scenario and the roles it names, as synthesized.
  */
 export function checkPodIdentityFeatures(stack: StackTemplate, scenario: Scenario, findings: FindingList): void {
   const associations = stack
