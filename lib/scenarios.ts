@@ -466,12 +466,15 @@ export function expectedOutcome(id: ScenarioId, toggles: LabToggles, drill?: Dri
 /** What a pod with no credentials of its own gets from the node, under the toggles. */
 function nodeRoleOutcome(toggles: LabToggles): ExpectedOutcome {
   if (toggles.imds === ImdsMode.LOCKED) {
+    // Both halves are needed: hop limit 1 stops the token PUT's reply, and only HttpTokens required
+    // refuses the token-less GET the SDK tries next ("You must send a session token in your
+    // instance metadata retrieval requests", EC2 API reference, LaunchTemplateInstanceMetadataOptionsRequest).
     return {
       phase: PodPhase.FAILED,
       exitCode: AWS_CLI_EXIT.NO_CREDENTIALS,
       logSignature: NO_CREDENTIALS,
       caller: CallerKind.NONE,
-      why: 'IMDS hop limit 1 drops the reply before it reaches the pod, so the SDK finds no credentials.',
+      why: 'Hop limit 1 drops the IMDSv2 token reply before it reaches the pod, and HttpTokens required refuses the token-less IMDSv1 GET the SDK tries next, so the SDK finds no credentials.',
     };
   }
   // botocore asks IMDS for a session token first; when that PUT gets no answer (ReadTimeout) it
