@@ -334,7 +334,8 @@ function hasEvent(expectation: Omit<TrailExpectation, 'found'>, events: readonly
   const mine = events.filter((e) => e.scenario === expectation.scenario);
   switch (expectation.scenario) {
     case ScenarioId.IRSA:
-      return mine.some((e) => e.eventName === 'AssumeRoleWithWebIdentity');
+      // A refused exchange is logged too, with its errorCode (aws re:Post, eks-troubleshoot-sdk-workload).
+      return mine.some((e) => e.eventName === 'AssumeRoleWithWebIdentity' && !e.errorCode);
     case ScenarioId.POD_IDENTITY:
       // The agent's AssumeRoleForPodIdentity is the node role's; EKS's AssumeRole names the pod's role.
       return mine.some(isPodIdentityAssumption);

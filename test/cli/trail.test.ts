@@ -4,7 +4,14 @@ import { ExitCode } from '../../lib/cli/errors';
 import { TRAIL_EVENT_NAMES, parseDuration, runTrail, scenarioOf } from '../../lib/cli/trail';
 import { TOGGLES_METADATA_KEY } from '../../lib/lab-names';
 import { ScenarioId } from '../../lib/scenarios';
-import { LabValues, agentCall, eksAssumeRole } from './fixtures/cloudtrail';
+import {
+  LabValues,
+  agentCall,
+  eksAssumeRole,
+  nodeRoleListBuckets as nodeRoleListBucketsCall,
+  userListBuckets as userListBucketsCall,
+  webIdentityCall,
+} from './fixtures/cloudtrail';
 import { mockedAws } from './support/aws';
 import { CapturedTerminal, fakeClock } from './support/output';
 
@@ -15,34 +22,26 @@ const IRSA_ROLE_ARN = `arn:aws:iam::${ACCOUNT}:role/eks-oidc-demo-irsa-S3ListRol
 const POD_IDENTITY_ROLE_ARN = `arn:aws:iam::${ACCOUNT}:role/eks-oidc-demo-pod-identity-S3ListRole7B2BAD01-ZyXwVu987654`;
 const USER_ARN = `arn:aws:iam::${ACCOUNT}:user/eks-oidc-demo-secret-injected-StaticKeyUser46BD958E-K9L8M7N6`;
 
-/** An event as LookupEvents returns it: the record itself is a JSON string. */
-function event(name: string, time: string, record: Record<string, unknown>) {
-  return {
-    EventName: name,
-    EventTime: new Date(time),
-    CloudTrailEvent: JSON.stringify({ eventVersion: '1.09', eventName: name, eventTime: time, ...record }),
-  };
-}
+// Every CloudTrail record here is a published one (test/cli/fixtures, each with its URL), with the
+// lab's names in place of the published ones; what no published record shows is said where it is built.
+const LAB_ACCOUNT = '111122223333';
+const NODE_ROLE_IN_WORKSHOP = 'platform-eks-node-group-20231128085853957000000011';
+const USER = 'eks-oidc-demo-secret-injected-StaticKeyUser46BD958E-K9L8M7N6';
+const IRSA_ROLE = 'eks-oidc-demo-irsa-S3ListRole229B9F28-AbCdEf123456';
 
-const nodeRoleListBuckets = event('ListBuckets', '2026-11-26T11:50:09Z', {
-  eventSource: 's3.amazonaws.com',
-  errorCode: 'AccessDenied',
-  userIdentity: { type: 'AssumedRole', arn: NODE_ROLE_ARN, sessionContext: { sessionIssuer: { type: 'Role' }, ec2RoleDelivery: '2.0' } },
+/** The node role's name in the workshop's records, and the lab's node role in its place. */
+const asLabNode = (time: string): LabValues => ({ time, replace: [[NODE_ROLE_IN_WORKSHOP, NODE_ROLE]] });
+const nodeRoleListBuckets = nodeRoleListBucketsCall(asLabNode('2026-11-26T11:50:09Z'), '2.0');
+const userListBuckets = userListBucketsCall({ time: '2026-11-26T11:53:02Z', replace: [['myUserName', USER]] });
+/** re:Post's IRSA pod, as the lab's irsa/eks-iam-test assuming its role. */
+const asLabIrsa = (time: string, role: string, namespace = 'irsa'): LabValues => ({
+  time,
+  replace: [
+    ['system:serviceaccount:serverless:aws-sdk', `system:serviceaccount:${namespace}:eks-iam-test`],
+    ['AccessEC2role', role],
+  ],
 });
-const userListBuckets = event('ListBuckets', '2026-11-26T11:53:02Z', {
-  eventSource: 's3.amazonaws.com',
-  userIdentity: { type: 'IAMUser', arn: USER_ARN, userName: 'eks-oidc-demo-secret-injected-StaticKeyUser46BD958E-K9L8M7N6' },
-});
-const webIdentity = event('AssumeRoleWithWebIdentity', '2026-11-26T11:52:30Z', {
-  eventSource: 'sts.amazonaws.com',
-  userIdentity: {
-    type: 'WebIdentityUser',
-    principalId:
-      'oidc.eks.us-east-2.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE:sts.amazonaws.com:system:serviceaccount:irsa:eks-iam-test',
-    userName: 'system:serviceaccount:irsa:eks-iam-test',
-  },
-  requestParameters: { roleArn: IRSA_ROLE_ARN, roleSessionName: 'botocore-session-1764158400' },
-});
+const webIdentity = webIdentityCall(asLabIrsa('2026-11-26T11:52:30Z', IRSA_ROLE), false);
 /** The lab's names in the published EKS Pod Identity records, for a pod of `namespace` and a call at `time`. */
 function podIdentityRun(time: string, role: string, namespace: string, pod: string): { agent: LabValues; eks: LabValues } {
   const cluster: [string, string] = ['eksworkshop-eksctl', 'eks-oidc-demo'];
@@ -67,14 +66,8 @@ const PRECEDENCE_ROLE = 'eks-oidc-demo-precedence-PodIdentityRoleE5932633-Q1W2E3
 const podIdentityValues = podIdentityRun('2026-11-26T11:54:10Z', POD_IDENTITY_ROLE, 'pod-identity', 'eks-iam-test7');
 const podIdentityAgent = agentCall(podIdentityValues.agent);
 const podIdentityAssumeRole = eksAssumeRole(podIdentityValues.eks);
-/** Someone else's ListBuckets in the same account: a deploy, the console, a scanner. */
-const someoneElse = event('ListBuckets', '2026-11-26T11:55:00Z', {
-  eventSource: 's3.amazonaws.com',
-  userIdentity: {
-    type: 'AssumedRole',
-    arn: `arn:aws:sts::${ACCOUNT}:assumed-role/cdk-hnb659fds-deploy-role-${ACCOUNT}-us-east-2/aws-cdk-alice`,
-  },
-});
+/** Someone else's ListBuckets in the same account: the S3 user guide's record as published. */
+const someoneElse = userListBucketsCall({ time: '2026-11-26T11:55:00Z', replace: [] });
 
 const ALL_STACKS = [
   'eks-oidc-demo',
@@ -144,10 +137,10 @@ describe('lab trail', () => {
     expect(text).not.toContain('aws-cdk-alice');
     expect(text).toContain("1 other event(s) of these names were not the lab's principals");
     expect(text).toMatch(
-      /2026-11-26 11:50:09 │ us-east-1 │ ListBuckets\s+│ AssumedRole\s+│ arn:aws:sts::123456789012:assumed-role\/eks-oidc-demo-eksoidc\S*\s+│ AccessDenied/,
+      /2026-11-26 11:50:09 │ us-east-1 │ ListBuckets\s+│ AssumedRole\s+│ arn:aws:sts::111122223333:assumed-role\/eks-oidc-demo-eksoidc\S*\s+│ AccessDenied/,
     );
     expect(text).toMatch(/AssumeRoleWithWebIdentity\s+│ WebIdentityUser\s+│ system:serviceaccount:irsa:eks-iam-test/);
-    expect(text).toContain(`-> ${IRSA_ROLE_ARN}`);
+    expect(text).toContain(`-> arn:aws:iam::${LAB_ACCOUNT}:role/${IRSA_ROLE}`);
     for (const id of ['node-role', 'secret-injected', 'irsa', 'pod-identity']) expect(text).toMatch(new RegExp(`✓ ${id}: `));
     expect(text.indexOf('11:54:10')).toBeLessThan(text.indexOf('11:50:09'));
   });
@@ -172,14 +165,14 @@ describe('lab trail', () => {
         scenario: ScenarioId.POD_IDENTITY,
         identityType: 'AWSService',
         invokedBy: 'pods.eks.amazonaws.com',
-        roleArn: `arn:aws:iam::111122223333:role/${POD_IDENTITY_ROLE}`,
+        roleArn: `arn:aws:iam::${LAB_ACCOUNT}:role/${POD_IDENTITY_ROLE}`,
       }),
     );
     // ... and the agent's call is the node role's, naming no role of its own, paired with EKS's AssumeRole.
     const agent = events.find((e: { eventName: string }) => e.eventName === 'AssumeRoleForPodIdentity');
     expect(agent).toMatchObject({ scenario: ScenarioId.NODE_ROLE, clusterName: 'eks-oidc-demo' });
     expect(agent.roleArn).toBeUndefined();
-    expect(agent.pairedRoleArns).toEqual([`arn:aws:iam::111122223333:role/${POD_IDENTITY_ROLE}`]);
+    expect(agent.pairedRoleArns).toEqual([`arn:aws:iam::${LAB_ACCOUNT}:role/${POD_IDENTITY_ROLE}`]);
 
     const human = new CapturedTerminal();
     await runTrail({}, { aws: aws.clients, out: human.output(), clock: fakeClock() });
@@ -227,8 +220,8 @@ describe('lab trail', () => {
     // THEN
     const agent = terminal.json().events.find((e: { eventName: string }) => e.eventName === 'AssumeRoleForPodIdentity');
     expect([...agent.pairedRoleArns].sort()).toEqual([
-      `arn:aws:iam::111122223333:role/${POD_IDENTITY_ROLE}`,
-      `arn:aws:iam::111122223333:role/${PRECEDENCE_ROLE}`,
+      `arn:aws:iam::${LAB_ACCOUNT}:role/${POD_IDENTITY_ROLE}`,
+      `arn:aws:iam::${LAB_ACCOUNT}:role/${PRECEDENCE_ROLE}`,
     ]);
     const human = new CapturedTerminal();
     await runTrail({}, { aws: aws.clients, out: human.output(), clock: fakeClock() });
@@ -304,6 +297,22 @@ describe('lab trail', () => {
     expect(terminal.text).toContain('Use --wait to poll until each deployed scenario has its event.');
   });
 
+  test("fails when IRSA's only AssumeRoleWithWebIdentity was refused, as the published record of a refused exchange shows it", async () => {
+    // GIVEN re:Post's refused AssumeRoleWithWebIdentity, as the lab's IRSA pod
+    const aws = deployedAccount(['eks-oidc-demo', 'eks-oidc-demo-irsa']);
+    const refused = webIdentityCall(asLabIrsa('2026-11-26T11:52:30Z', IRSA_ROLE), true);
+    aws.mocks.cloudTrail.on(LookupEventsCommand, byName('AssumeRoleWithWebIdentity')).resolves({ Events: [refused] });
+    const terminal = new CapturedTerminal();
+    // WHEN
+    const code = await runTrail({}, { aws: aws.clients, out: terminal.output(), clock: fakeClock() });
+    // THEN
+    expect(code).toBe(ExitCode.CHECK_FAILED);
+    expect(terminal.text).toMatch(
+      /AssumeRoleWithWebIdentity\s+│ WebIdentityUser\s+│ system:serviceaccount:irsa:eks-iam-test.*│ AccessDenied/,
+    );
+    expect(terminal.text).toContain('✗ irsa: AssumeRoleWithWebIdentity for the IRSA role not found');
+  });
+
   test('GIVEN imds=locked in the deployed node-role stack THEN node-role expects no event, as its pods had no credentials', async () => {
     const aws = deployedAccount(['eks-oidc-demo', 'eks-oidc-demo-node-role'], 'locked');
     const terminal = new CapturedTerminal();
@@ -321,15 +330,7 @@ describe('lab trail', () => {
     expect(await runTrail({}, { aws: aws.clients, out: before.output(), clock: fakeClock() })).toBe(ExitCode.CHECK_FAILED);
     expect(before.text).toContain('node-role: ListBuckets as the node role, ec2RoleDelivery 1.0 not found');
     // GIVEN the IMDSv1 event the leaky node leaves
-    const v1 = event('ListBuckets', '2026-11-26T11:58:09Z', {
-      eventSource: 's3.amazonaws.com',
-      errorCode: 'AccessDenied',
-      userIdentity: {
-        type: 'AssumedRole',
-        arn: NODE_ROLE_ARN,
-        sessionContext: { sessionIssuer: { type: 'Role' }, ec2RoleDelivery: '1.0' },
-      },
-    });
+    const v1 = nodeRoleListBucketsCall(asLabNode('2026-11-26T11:58:09Z'), '1.0');
     aws.mocks.cloudTrail.on(LookupEventsCommand, byName('ListBuckets')).resolves({ Events: [v1] });
     const after = new CapturedTerminal();
     expect(await runTrail({}, { aws: aws.clients, out: after.output(), clock: fakeClock() })).toBe(ExitCode.OK);
@@ -351,11 +352,8 @@ describe('lab trail', () => {
       '✓ precedence: AssumeRole of the precedence Pod Identity role by pods.eks.amazonaws.com, and no AssumeRoleWithWebIdentity.',
     );
     // GIVEN the IRSA role was assumed too: the annotation was not ignored
-    const irsaToo = event('AssumeRoleWithWebIdentity', '2026-11-26T11:56:30Z', {
-      eventSource: 'sts.amazonaws.com',
-      userIdentity: { type: 'WebIdentityUser', userName: 'system:serviceaccount:precedence:eks-iam-test' },
-      requestParameters: { roleArn: `arn:aws:iam::${ACCOUNT}:role/eks-oidc-demo-precedence-IrsaRoleEF0CCB7B-Q2` },
-    });
+    // (refused or not, an AssumeRoleWithWebIdentity means the webhook injected IRSA)
+    const irsaToo = webIdentityCall(asLabIrsa('2026-11-26T11:56:30Z', 'eks-oidc-demo-precedence-IrsaRoleEF0CCB7B-Q2', 'precedence'), true);
     aws.mocks.cloudTrail.on(LookupEventsCommand, byName('AssumeRoleWithWebIdentity')).resolves({ Events: [irsaToo] });
     const bad = new CapturedTerminal();
     expect(await runTrail({}, { aws: aws.clients, out: bad.output(), clock: fakeClock() })).toBe(ExitCode.CHECK_FAILED);
