@@ -34,7 +34,11 @@ const LOGS = {
   oldSdk: `\n${OLD_SDK_POD_IDENTITY_ERROR}\n`,
 };
 
-/** `aws sts get-caller-identity` in a sleep pod, as the given kind of caller. */
+/**
+ * `aws sts get-caller-identity` in a sleep pod, as the given kind of caller: the UserId, Account and
+ * Arn the AWS CLI prints (AWS CLI reference, sts get-caller-identity, example output). The values
+ * are the lab's dummy ones; no pod's real output is copied.
+ */
 function callerIs(kind: CallerKind): (command: string[]) => ExecReply {
   const arn = ARNS[kind];
   return () =>
