@@ -4,7 +4,7 @@ import { DUMMY_CREDENTIALS } from './support/aws';
 import { FakeAwsEndpoint, FakeAwsReply, awsJsonError } from './support/fake-aws';
 
 /**
- * The error replies below copy no published LookupEvents answer: none is published. Their codes are
+ * The error replies below copy no published LookupEvents answer. Their codes are
  * ones AWS documents (CloudTrail API reference, LookupEvents and its common errors:
  * AccessDeniedException, ThrottlingException, InternalFailure), the messages stand in for AWS's, and
  * the tests assert only how the CLI passes code and message on.
