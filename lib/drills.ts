@@ -26,7 +26,9 @@ export interface DrillGuide {
 
 const stackOf = (id: ScenarioId) => scenario(id).stackName;
 
-// Failed AssumeRoleWithWebIdentity calls are logged in CloudTrail (https://repost.aws/knowledge-center/iam-idp-access-error).
+// Failed AssumeRoleWithWebIdentity calls are logged in CloudTrail (https://repost.aws/knowledge-center/iam-idp-access-error);
+// an IRSA pod's refused call, as a WebIdentityUser event with errorCode AccessDenied, is printed in
+// https://repost.aws/knowledge-center/eks-troubleshoot-sdk-workload.
 const TRAIL_TRUST_REFUSED =
   'No ListBuckets at all: the pod never got credentials. CloudTrail records the refused AssumeRoleWithWebIdentity, a WebIdentityUser event for system:serviceaccount:irsa:eks-iam-test with errorCode AccessDenied.';
 const TRAIL_TOKEN_REJECTED =

@@ -5,7 +5,10 @@
 export enum ImdsMode {
   /** IMDSv2 with hop limit 2: a pod's request survives the extra network hop, so pods can reach the node role. */
   OPEN = 'open',
-  /** IMDSv2 with hop limit 1: the token response dies at the pod's network namespace, so pods cannot reach the node role. */
+  /**
+   * IMDSv2 required with hop limit 1: the token response dies at the pod's network namespace, and
+   * IMDS refuses the token-less GET the SDK tries next, so pods cannot reach the node role.
+   */
   LOCKED = 'locked',
   /**
    * Hop limit 1 with IMDSv1 still allowed: the hop limit stops only the IMDSv2 token PUT, so the

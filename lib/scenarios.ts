@@ -21,7 +21,8 @@ export enum ScenarioId {
   /** IRSA and Pod Identity on one service account: container credentials win, the annotation is ignored. */
   PRECEDENCE = 'precedence',
 
-  // EKS Pod Identity since its launch: one stack, eks-oidc-demo-pod-identity-advanced.
+  // EKS Pod Identity's features: session tags (since its launch, November 2023), target roles
+  // (2025-06-11) and session policies (March 2026). One stack, eks-oidc-demo-pod-identity-advanced.
   /** ABAC: one role for two teams; the `kubernetes-namespace` session tag picks the prefix team-a may read. */
   ABAC_TEAM_A = 'abac-team-a',
   /** ABAC: the same role, from namespace team-b. */
@@ -118,7 +119,8 @@ export interface LabToggles {
 const stackName = (suffix: string) => `${LAB_CLUSTER.name}-${suffix}`;
 
 // ---------------------------------------------------------------------------------------------
-// EKS Pod Identity since its launch: ABAC with session tags, role chaining, session policies.
+// EKS Pod Identity's features: ABAC with the session tags it has set since its launch (November
+// 2023), role chaining with a target role (2025-06-11), session policies (March 2026).
 // Each pod runs one AWS CLI command once; no pod sleeps, so the node keeps its free slots.
 // ---------------------------------------------------------------------------------------------
 
@@ -397,6 +399,13 @@ export const AWS_CLI_WITH_POD_IDENTITY = '2.15.0';
 export const OLD_SDK_POD_IDENTITY_ERROR =
   "Unsupported host '169.254.170.23'.  Can only retrieve metadata from these hosts: 169.254.170.2, localhost, 127.0.0.1";
 
+/**
+ * The start of the AWS CLI's line when S3 refuses ListBuckets. The post shows the older short form,
+ * "…: Access Denied"; S3 now adds, for a caller in the same account or organization, "User:
+ * <caller ARN> is not authorized to perform: s3:ListAllMyBuckets because no identity-based policy
+ * allows the s3:ListAllMyBuckets action" (S3 user guide, troubleshoot-403-errors). Matching the
+ * start recognises both.
+ */
 const ACCESS_DENIED = 'An error occurred (AccessDenied) when calling the ListBuckets operation';
 const NO_CREDENTIALS = 'Unable to locate credentials';
 
@@ -457,12 +466,15 @@ export function expectedOutcome(id: ScenarioId, toggles: LabToggles, drill?: Dri
 /** What a pod with no credentials of its own gets from the node, under the toggles. */
 function nodeRoleOutcome(toggles: LabToggles): ExpectedOutcome {
   if (toggles.imds === ImdsMode.LOCKED) {
+    // Both halves are needed: hop limit 1 stops the token PUT's reply, and only HttpTokens required
+    // refuses the token-less GET the SDK tries next ("You must send a session token in your
+    // instance metadata retrieval requests", EC2 API reference, LaunchTemplateInstanceMetadataOptionsRequest).
     return {
       phase: PodPhase.FAILED,
       exitCode: AWS_CLI_EXIT.NO_CREDENTIALS,
       logSignature: NO_CREDENTIALS,
       caller: CallerKind.NONE,
-      why: 'IMDS hop limit 1 drops the reply before it reaches the pod, so the SDK finds no credentials.',
+      why: 'Hop limit 1 drops the IMDSv2 token reply before it reaches the pod, and HttpTokens required refuses the token-less IMDSv1 GET the SDK tries next, so the SDK finds no credentials.',
     };
   }
   // botocore asks IMDS for a session token first; when that PUT gets no answer (ReadTimeout) it

@@ -25,6 +25,15 @@ export const TOKEN_PATHS = {
   [TokenKind.POD_IDENTITY]: '/var/run/secrets/pods.eks.amazonaws.com/serviceaccount/eks-pod-identity-token',
 } as const;
 
+/**
+ * The Pod Identity token's lifetime when no `eks.amazonaws.com/token-expiration` annotation sets
+ * one. The webhook asks for 86,400 s; since amazon-eks-pod-identity-webhook PR #260 (merged
+ * 2025-03-03) it picks a lifetime at random between 79,200 and 86,400 s for each pod, on the
+ * container-credentials path only (`pkg/constants.go` DefaultMinTokenExpiration, `pkg/handler/handler.go`
+ * addJitterToDefaultToken). Which webhook build EKS runs is not public.
+ */
+export const POD_IDENTITY_DEFAULT_LIFETIME = { minSeconds: 79_200, maxSeconds: 86_400 } as const;
+
 /** The legacy token Secret the node-role scenario requests (`LEGACY_TOKEN_SECRET` in the node-role stack). */
 export const LEGACY_SECRET = { namespace: 'node-role', name: 'legacy-default-token' } as const;
 
@@ -248,5 +257,17 @@ function printTokens(out: Output, reports: TokenReport[]): void {
       `${extended.kind}: the kubelet asked for ${describeLifetime(extended.claims!.warnAfterSeconds)}; the API server extended exp to ${describeLifetime(extended.claims!.lifetimeSeconds)} and marked the hour in kubernetes.io.warnafter. The kubelet still refreshes the file before warnafter; a client that keeps an older token is logged as using a stale token.`,
     );
   }
+  const podIdentity = reports.find((r) => r.kind === TokenKind.POD_IDENTITY && r.claims?.lifetimeSeconds !== undefined);
+  if (podIdentity) out.say(podIdentityLifetimeNote(podIdentity.claims!.lifetimeSeconds!));
   if (reports.some((r) => r.kind === TokenKind.IRSA && r.forSts?.ok)) out.say(STS_CHECK_SCOPE);
+}
+
+/** What is known, and what is not, about the Pod Identity token's lifetime. */
+function podIdentityLifetimeNote(seconds: number): string {
+  const { minSeconds, maxSeconds } = POD_IDENTITY_DEFAULT_LIFETIME;
+  const verdict =
+    seconds >= minSeconds && seconds <= maxSeconds
+      ? 'this one is within that range'
+      : 'this one is outside it, so an eks.amazonaws.com/token-expiration annotation set it';
+  return `${TokenKind.POD_IDENTITY}: ${describeLifetime(seconds)}. The webhook asks for ${maxSeconds} s by default; since its PR #260 (March 2025) it picks each pod's lifetime at random between ${minSeconds} and ${maxSeconds} s. Which webhook build EKS runs is not public; ${verdict}.`;
 }

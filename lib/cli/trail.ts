@@ -14,11 +14,28 @@ import { classifyCallerArn } from './private/caller';
 export const TRAIL_EVENT_NAMES = [
   'ListBuckets',
   'AssumeRoleWithWebIdentity',
+  // The Pod Identity agent's call, as the node role. CloudTrail logs no role in it: its
+  // responseElements is null (aws-samples/amazon-eks-security-immersion-day, "Deep Dive into EKS Pod Identity").
   'AssumeRoleForPodIdentity',
   'GetCallerIdentity',
-  // EKS Pod Identity's own role assumptions, and a target role's after them; kept for lab roles only.
+  // EKS Pod Identity's own role assumptions, which name the role, and a target role's after them; kept for lab roles only.
   'AssumeRole',
 ] as const;
+
+/**
+ * The service that makes EKS Pod Identity's role assumptions: STS logs them as `AssumeRole` with
+ * `userIdentity: {type: AWSService, invokedBy: pods.eks.amazonaws.com}`
+ * (aws-samples/amazon-eks-security-immersion-day, "Deep Dive into EKS Pod Identity").
+ */
+export const POD_IDENTITY_SERVICE = 'pods.eks.amazonaws.com';
+
+/**
+ * How far apart the agent's AssumeRoleForPodIdentity and the AssumeRole EKS makes for it may be
+ * logged. CloudTrail stamps each with the second its own service completed it, by that service's
+ * clock (CloudTrail record contents, `eventTime`), and the STS call completes inside the EKS Auth
+ * one, so the two fall in the same second or in neighbouring ones.
+ */
+export const PAIRING_WINDOW_MS = 1000;
 
 /**
  * LookupEvents allows two requests per second per account and Region, and throttles
@@ -44,13 +61,26 @@ export interface TrailEvent {
    * `2.0` through an IMDSv2 session token, `1.0` through a plain IMDSv1 GET.
    */
   readonly ec2RoleDelivery?: string;
-  /** The role a web identity or Pod Identity call obtained. */
+  /** The role an AssumeRole or AssumeRoleWithWebIdentity call asked for, from its request. */
   readonly roleArn?: string;
   readonly errorCode?: string;
   /** The service that made the call for the caller, e.g. `pods.eks.amazonaws.com`. */
   readonly invokedBy?: string;
   /** The session name an AssumeRole call asked for. */
   readonly roleSessionName?: string;
+  /** The cluster an AssumeRoleForPodIdentity call named. */
+  readonly clusterName?: string;
+  /**
+   * The session tags an AssumeRole call set: EKS Pod Identity sets `eks-cluster-name`,
+   * `kubernetes-namespace`, `kubernetes-pod-name` and three more, unless the association disables them.
+   */
+  readonly sessionTags?: Readonly<Record<string, string>>;
+  /**
+   * For the agent's AssumeRoleForPodIdentity: the roles EKS Pod Identity assumed for the same
+   * cluster within `PAIRING_WINDOW_MS`, one of which the pod got. CloudTrail logs no response for the
+   * call itself. More than one when several pods asked in the same second.
+   */
+  readonly pairedRoleArns?: readonly string[];
   /** The scenario whose principal made or obtained the call. */
   readonly scenario: ScenarioId;
 }
@@ -152,7 +182,32 @@ export async function lookupTrail(regions: readonly Region[], start: Date): Prom
       } while (token);
     }
   }
-  return { events: events.sort((a, b) => b.time.localeCompare(a.time)), others };
+  return { events: pairPodIdentityCalls(events).sort((a, b) => b.time.localeCompare(a.time)), others };
+}
+
+/** An AssumeRole that EKS Pod Identity made for a pod: called by the service itself, not by a role session. */
+export function isPodIdentityAssumption(e: TrailEvent): boolean {
+  return e.eventName === 'AssumeRole' && e.identityType === 'AWSService' && e.invokedBy === POD_IDENTITY_SERVICE && !e.errorCode;
+}
+
+/**
+ * Gives each of the agent's AssumeRoleForPodIdentity calls the roles EKS Pod Identity assumed for
+ * the same cluster around the same second: the only place CloudTrail names the role the pod got.
+ */
+export function pairPodIdentityCalls(events: readonly TrailEvent[]): TrailEvent[] {
+  const assumptions = events.filter(isPodIdentityAssumption);
+  return events.map((e) => {
+    if (e.eventName !== 'AssumeRoleForPodIdentity' || e.errorCode) return e;
+    const at = Date.parse(e.time);
+    const paired = assumptions.filter(
+      (a) =>
+        Math.abs(Date.parse(a.time) - at) <= PAIRING_WINDOW_MS &&
+        // With session tags disabled the assumption names no cluster; the time alone pairs it then.
+        (a.sessionTags?.['eks-cluster-name'] === undefined || a.sessionTags['eks-cluster-name'] === e.clusterName),
+    );
+    const roleArns = [...new Set(paired.map((a) => a.roleArn).filter((arn): arn is string => arn !== undefined))];
+    return roleArns.length > 0 ? { ...e, pairedRoleArns: roleArns } : e;
+  });
 }
 
 interface CloudTrailRecord {
@@ -166,9 +221,12 @@ interface CloudTrailRecord {
     invokedBy?: string;
     sessionContext?: { ec2RoleDelivery?: string };
   };
-  requestParameters?: { roleArn?: string; roleSessionName?: string };
-  /** AssumeRoleForPodIdentity returns the role in its response, not its request (EKS Auth API reference). */
-  responseElements?: { assumedRoleUser?: { arn?: string } };
+  requestParameters?: {
+    roleArn?: string;
+    roleSessionName?: string;
+    clusterName?: string;
+    tags?: { key?: string; value?: string }[];
+  } | null;
 }
 
 function toTrailEvent(eventName: string, time: Date | undefined, json: string | undefined, region: string): TrailEvent | undefined {
@@ -180,7 +238,9 @@ function toTrailEvent(eventName: string, time: Date | undefined, json: string | 
     return undefined;
   }
   const identity = record.userIdentity;
-  const roleArn = record.requestParameters?.roleArn ?? record.responseElements?.assumedRoleUser?.arn;
+  // Only the request names the role: the EKS Auth API answers AssumeRoleForPodIdentity with the
+  // role, but CloudTrail logs its responseElements as null, so that call counts as its caller's.
+  const roleArn = record.requestParameters?.roleArn;
   const caller = identity?.arn ?? identity?.userName ?? identity?.principalId ?? identity?.invokedBy;
   const scenario = scenarioOf(roleArn) ?? scenarioOf(identity?.arn);
   if (!scenario) return undefined;
@@ -197,7 +257,14 @@ function toTrailEvent(eventName: string, time: Date | undefined, json: string | 
     scenario,
     invokedBy: identity?.invokedBy,
     roleSessionName: record.requestParameters?.roleSessionName,
+    clusterName: record.requestParameters?.clusterName,
+    sessionTags: tagsOf(record.requestParameters?.tags),
   };
+}
+
+function tagsOf(tags: { key?: string; value?: string }[] | undefined): Record<string, string> | undefined {
+  if (!tags?.length) return undefined;
+  return Object.fromEntries(tags.filter((t) => t.key !== undefined).map((t) => [t.key!, t.value ?? '']));
 }
 
 const SCENARIOS_WITH_OWN_PRINCIPAL = [ScenarioId.SECRET_INJECTED, ScenarioId.IRSA, ScenarioId.POD_IDENTITY, ScenarioId.PRECEDENCE] as const;
@@ -250,7 +317,7 @@ function expectations(deployed: ReadonlySet<ScenarioId>, imds: ImdsMode | undefi
     wanted.push({ scenario: ScenarioId.SECRET_INJECTED, event: "ListBuckets as the lab's IAM user" });
   if (deployed.has(ScenarioId.IRSA)) wanted.push({ scenario: ScenarioId.IRSA, event: 'AssumeRoleWithWebIdentity for the IRSA role' });
   if (deployed.has(ScenarioId.POD_IDENTITY)) {
-    wanted.push({ scenario: ScenarioId.POD_IDENTITY, event: 'AssumeRoleForPodIdentity for the Pod Identity role' });
+    wanted.push({ scenario: ScenarioId.POD_IDENTITY, event: `AssumeRole of the Pod Identity role by ${POD_IDENTITY_SERVICE}` });
     wanted.push({ scenario: ScenarioId.OLD_SDK, none: 'the old AWS CLI refused the agent address, so it called nothing' });
   }
   if (deployed.has(ScenarioId.ROLE_CHAINING))
@@ -258,7 +325,7 @@ function expectations(deployed: ReadonlySet<ScenarioId>, imds: ImdsMode | undefi
   if (deployed.has(ScenarioId.PRECEDENCE))
     wanted.push({
       scenario: ScenarioId.PRECEDENCE,
-      event: 'AssumeRoleForPodIdentity for the precedence Pod Identity role, and no AssumeRoleWithWebIdentity',
+      event: `AssumeRole of the precedence Pod Identity role by ${POD_IDENTITY_SERVICE}, and no AssumeRoleWithWebIdentity`,
     });
   return wanted;
 }
@@ -267,14 +334,16 @@ function hasEvent(expectation: Omit<TrailExpectation, 'found'>, events: readonly
   const mine = events.filter((e) => e.scenario === expectation.scenario);
   switch (expectation.scenario) {
     case ScenarioId.IRSA:
-      return mine.some((e) => e.eventName === 'AssumeRoleWithWebIdentity');
+      // A refused exchange is logged too, with its errorCode (aws re:Post, eks-troubleshoot-sdk-workload).
+      return mine.some((e) => e.eventName === 'AssumeRoleWithWebIdentity' && !e.errorCode);
     case ScenarioId.POD_IDENTITY:
-      return mine.some((e) => e.eventName === 'AssumeRoleForPodIdentity');
+      // The agent's AssumeRoleForPodIdentity is the node role's; EKS's AssumeRole names the pod's role.
+      return mine.some(isPodIdentityAssumption);
     case ScenarioId.ROLE_CHAINING:
       return roleChains(mine).some((chain) => roleName(chain[chain.length - 1].roleArn) === CHAIN_TARGET_ROLE_NAME);
     case ScenarioId.PRECEDENCE:
       // The IRSA role must never be assumed: the webhook gave container credentials precedence.
-      return mine.some((e) => e.eventName === 'AssumeRoleForPodIdentity') && !mine.some((e) => e.eventName === 'AssumeRoleWithWebIdentity');
+      return mine.some(isPodIdentityAssumption) && !mine.some((e) => e.eventName === 'AssumeRoleWithWebIdentity');
     default:
       return mine.some(
         (e) => e.eventName === 'ListBuckets' && (!expectation.ec2RoleDelivery || e.ec2RoleDelivery === expectation.ec2RoleDelivery),
@@ -409,11 +478,19 @@ const IMDS_DELIVERY: Record<string, string> = {
 function describeIdentity(e: TrailEvent): string {
   const lines = [e.identity ?? '-'];
   if (e.eventName === 'AssumeRoleForPodIdentity') {
-    // The agent on the node makes this call with the node role; the pod gets the role in the response.
+    // The agent on the node makes this call with the node role; CloudTrail does not log the role it got.
     lines.push('(the eks-pod-identity-agent, as the node role)');
-  } else if (e.ec2RoleDelivery) {
+    if (!e.pairedRoleArns) lines.push('(no role logged: see the AssumeRole by pods.eks.amazonaws.com)');
+    else if (e.pairedRoleArns.length === 1) lines.push(`-> ${e.pairedRoleArns[0]} (the AssumeRole EKS made for it)`);
+    else lines.push(`-> one of ${e.pairedRoleArns.join(', ')} (assumed by EKS within a second of it)`);
+    return lines.join('\n');
+  }
+  if (e.ec2RoleDelivery) {
     lines.push(`ec2RoleDelivery ${e.ec2RoleDelivery} ${IMDS_DELIVERY[e.ec2RoleDelivery] ?? '(IMDS on a node)'}`);
   }
+  const namespace = e.sessionTags?.['kubernetes-namespace'];
+  const pod = e.sessionTags?.['kubernetes-pod-name'];
+  if (isPodIdentityAssumption(e) && namespace && pod) lines.push(`(EKS Pod Identity, for pod ${namespace}/${pod})`);
   if (e.roleArn) lines.push(`-> ${e.roleArn}`);
   return lines.join('\n');
 }

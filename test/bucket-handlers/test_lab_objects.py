@@ -49,6 +49,8 @@ class FakeS3:
     def delete_objects(self, Bucket, Delete):
         keys = [item['Key'] for item in Delete['Objects']]
         self.calls.append(('delete_objects', Bucket, keys))
+        # S3 answers 200 and lists each key it could not delete, e.g. Code AccessDenied, Message Access Denied
+        # (S3 API reference, DeleteObjects examples, as minio/mint#116 quotes them).
         errors = [{'Key': key, 'Code': 'AccessDenied', 'Message': 'Access Denied'} for key in keys if key in self.failing_keys]
         for key in keys:
             if key not in self.failing_keys:

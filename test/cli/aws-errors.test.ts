@@ -3,6 +3,12 @@ import { AwsClientsConfig, createAwsClients, connectAws, describeAwsError } from
 import { DUMMY_CREDENTIALS } from './support/aws';
 import { FakeAwsEndpoint, FakeAwsReply, awsJsonError } from './support/fake-aws';
 
+/**
+ * The error replies below copy no published LookupEvents answer. Their codes are
+ * ones AWS documents (CloudTrail API reference, LookupEvents and its common errors:
+ * AccessDeniedException, ThrottlingException, InternalFailure), the messages stand in for AWS's, and
+ * the tests assert only how the CLI passes code and message on.
+ */
 /** Short timeouts: a test that waits, waits milliseconds. */
 const FAST: Partial<AwsClientsConfig> = { connectionTimeoutMs: 200, requestTimeoutMs: 300, maxAttempts: 2 };
 const NO_EVENTS: FakeAwsReply = { status: 200, body: { Events: [] } };

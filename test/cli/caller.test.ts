@@ -54,6 +54,9 @@ describe('caller classification', () => {
   });
 });
 
+// The AWS error lines in these tests follow botocore's "An error occurred ({code}) when calling the
+// {operation} operation: {message}" (botocore/exceptions.py, ClientError); where a message reads
+// "denied" or "expired" it stands in for AWS's text, which no test here relies on.
 describe('a refused credential exchange', () => {
   test.each([
     [

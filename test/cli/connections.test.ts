@@ -152,7 +152,8 @@ describe('LabKube errors', () => {
   });
 
   test('fails with the first line aws eks get-token printed when the credential command fails', async () => {
-    // GIVEN: a kubeconfig whose exec plugin prints as the AWS CLI does ("\n<message>\n") and exits 254
+    // GIVEN: a kubeconfig whose exec plugin prints as the AWS CLI does ("\n<message>\n") and exits 254;
+    // the message is IAM's "User: … is not authorized to perform" form, cut short: no published line is copied
     const message =
       'An error occurred (AccessDenied) when calling the AssumeRole operation: User: arn:aws:iam::123456789012:user/alice is not authorized to perform: sts:AssumeRole';
     const kubeConfig = new KubeConfig();

@@ -275,6 +275,7 @@ describe('lab doctor (live)', () => {
   test('GIVEN the irsa stack not yet deployed WHEN IAM already has a provider for the issuer THEN it says the deploy would fail and how to resolve it', async () => {
     // GIVEN: e.g. `eksctl utils associate-iam-oidc-provider` registered the issuer earlier
     const aws = healthyLab(cluster);
+    // CloudFormation's answer for a missing stack, as published in boto/boto3#2807.
     aws.mocks.cloudFormation
       .on(DescribeStacksCommand, { StackName: 'eks-oidc-demo-irsa' })
       .rejects(Object.assign(new Error('Stack with id eks-oidc-demo-irsa does not exist'), { name: 'ValidationError', $metadata: {} }));
@@ -335,6 +336,7 @@ describe('lab doctor (live)', () => {
       addon: {
         addonName: 'eks-pod-identity-agent',
         status: 'DEGRADED',
+        // The code is one the EKS API reference lists (AddonIssue); no published message is copied, this one stands in.
         health: { issues: [{ code: 'InsufficientNumberOfReplicas', message: 'The add-on is unhealthy' }] },
       },
     });
@@ -347,6 +349,7 @@ describe('lab doctor (live)', () => {
 
   test('fails when the cluster is not there', async () => {
     const aws = healthyLab(cluster);
+    // EKS's answer for a missing cluster, as published in MaterializeInc/materialize#31179.
     aws.mocks.eks
       .on(DescribeClusterCommand)
       .rejects(Object.assign(new Error('No cluster found for name: eks-oidc-demo.'), { name: 'ResourceNotFoundException' }));

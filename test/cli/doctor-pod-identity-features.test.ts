@@ -42,6 +42,18 @@ function resource(template: any, name: string): any {
   return template.Resources[ids[0]];
 }
 
+/** The target role trusts the whole account, as `arn:aws:iam::<account>:root`, instead of the association's role. */
+function trustAccountRoot(template: any): void {
+  resource(template, 'ChainTargetRole').Properties.AssumeRolePolicyDocument.Statement[0].Principal = {
+    AWS: { 'Fn::Join': ['', ['arn:aws:iam::', { Ref: 'AWS::AccountId' }, ':root']] },
+  };
+}
+
+/** The association's role loses its identity policy's sts:AssumeRole on the target role. */
+function withoutAssumePermission(template: any): void {
+  resource(template, 'ChainSourceRoleDefaultPolicy').Properties.PolicyDocument.Statement[0].Action = 'sts:TagSession';
+}
+
 function broken(edit: (template: any) => void): string {
   const dir = copyAssembly(synthesized);
   editTemplate(dir, ADVANCED, (template) => {
@@ -62,7 +74,9 @@ describe('lab doctor --offline: EKS Pod Identity features', () => {
     expect(text).toMatch(
       /✓ \[role-chaining\] target role trust: ChainAssociation: EKS assumes ChainSourceRole\w+, then ChainTargetRole\w+, which trusts it with sts:AssumeRole and sts:TagSession\./,
     );
-    expect(text).toMatch(/✓ \[role-chaining\] target role permission: ChainSourceRole\w+ may assume ChainTargetRole\w+\./);
+    expect(text).toMatch(
+      /✓ \[role-chaining\] target role permission: ChainTargetRole\w+'s trust names ChainSourceRole\w+ by ARN, in the same account: that alone lets it assume ChainTargetRole\w+, no identity policy needed\./,
+    );
     expect(text).toMatch(
       /✓ \[abac-team-a\] session tags: AbacRole\w+ uses the session tags kubernetes-namespace, kubernetes-service-account/,
     );
@@ -120,7 +134,7 @@ describe('lab doctor --offline: EKS Pod Identity features', () => {
       name: 'the target role trusts another principal than the association role',
       edit: (t) =>
         (resource(t, 'ChainTargetRole').Properties.AssumeRolePolicyDocument.Statement[0].Principal = {
-          AWS: { 'Fn::Join': ['', ['arn:aws:iam::', { Ref: 'AWS::AccountId' }, ':root']] },
+          AWS: { 'Fn::Join': ['', ['arn:aws:iam::', { Ref: 'AWS::AccountId' }, ':role/another-role']] },
         }),
       scope: 'role-chaining',
       check: 'target role trust',
@@ -128,12 +142,16 @@ describe('lab doctor --offline: EKS Pod Identity features', () => {
       fix: /Principal AWS = the ARN of ChainSourceRole\w+/,
     },
     {
-      name: 'the association role may not assume the target role',
-      edit: (t) => (resource(t, 'ChainSourceRoleDefaultPolicy').Properties.PolicyDocument.Statement[0].Action = 'sts:TagSession'),
+      name: 'the target role trusts the account root and the association role may not assume it',
+      edit: (t) => {
+        trustAccountRoot(t);
+        withoutAssumePermission(t);
+      },
       scope: 'role-chaining',
       check: 'target role permission',
-      names: /ChainSourceRole\w+ may not sts:AssumeRole ChainTargetRole\w+/,
-      fix: /Allow sts:AssumeRole and sts:TagSession on the ARN of ChainTargetRole\w+/,
+      names:
+        /ChainTargetRole\w+'s trust names the account root, not ChainSourceRole\w+, and ChainSourceRole\w+ may not sts:AssumeRole ChainTargetRole\w+/,
+      fix: /Allow sts:AssumeRole and sts:TagSession on the ARN of ChainTargetRole\w+ in a policy of ChainSourceRole\w+, or name ChainSourceRole\w+'s ARN/,
     },
     {
       name: 'the ABAC association disables the session tags its role reads',
@@ -169,6 +187,28 @@ describe('lab doctor --offline: EKS Pod Identity features', () => {
       fix: /podsDependOn\(association\)/,
     },
   ];
+
+  test.each([
+    [
+      'its trust names the association role by ARN, and that role has no identity policy for it',
+      withoutAssumePermission,
+      /by ARN, in the same account/,
+    ],
+    [
+      'its trust names the account root, and the association role may assume it',
+      trustAccountRoot,
+      /may assume ChainTargetRole\w+, whose trust names the account root/,
+    ],
+  ])('GIVEN a target role in the same account WHEN %s THEN the target role rules pass', async (_name, edit, permission) => {
+    // GIVEN
+    const dir = broken(edit);
+    // WHEN
+    const { text, failed } = await doctorOffline(dir);
+    // THEN
+    expect(failed.filter((f) => f.scope === 'role-chaining')).toEqual([]);
+    expect(text).toMatch(/✓ \[role-chaining\] target role trust: /);
+    expect(text).toMatch(new RegExp(`✓ \\[role-chaining\\] target role permission: .*${permission.source}`));
+  });
 
   test.each(cases)('fails when $name, and names it with the fix', async ({ edit, scope, check, names, fix }) => {
     // GIVEN

@@ -419,6 +419,7 @@ describe('lab e2e from the command line', () => {
   test('refuses to start when a lab stack exists, in one line, with exit code 2', async () => {
     const { clients, mocks } = mockedAws();
     mocks.sts.onAnyCommand().resolves({ Account: '123456789012', Arn: 'arn:aws:sts::123456789012:assumed-role/e2e/test' });
+    // CloudFormation's answer for a missing stack, as published in boto/boto3#2807.
     mocks.cloudFormation
       .on(DescribeStacksCommand)
       .rejects(Object.assign(new Error('Stack with id x does not exist'), { name: 'ValidationError', $metadata: {} }));

@@ -232,6 +232,29 @@ describe('lab token', () => {
     expect(tokens[1].missing).toContain('No such file or directory');
   });
 
+  test.each([
+    [81_734, '81734 s (22h 42m 14s)', 'this one is within that range'],
+    [86_400, '86400 s (24h 0m 0s)', 'this one is within that range'],
+    [3_600, '3600 s (1h 0m 0s)', 'this one is outside it, so an eks.amazonaws.com/token-expiration annotation set it'],
+  ])(
+    'GIVEN a Pod Identity token of %i s THEN it says what is known of its lifetime, and what is not',
+    async (lifetimeSeconds, shown, verdict) => {
+      // GIVEN
+      const podIdentity = await cluster.sign(
+        { sub: 'system:serviceaccount:pod-identity:eks-iam-test', aud: ['pods.eks.amazonaws.com'] },
+        { lifetimeSeconds },
+      );
+      sleepPod(cluster, 'pod-identity', 'eks-iam-test8', { [TOKEN_PATHS[TokenKind.POD_IDENTITY]]: podIdentity });
+      const terminal = new CapturedTerminal();
+      // WHEN
+      await runToken({ scenario: ScenarioId.POD_IDENTITY }, { kube: cluster.client(), out: terminal.output(), fetch });
+      // THEN
+      expect(terminal.text).toContain(
+        `Pod Identity: ${shown}. The webhook asks for 86400 s by default; since its PR #260 (March 2025) it picks each pod's lifetime at random between 79200 and 86400 s. Which webhook build EKS runs is not public; ${verdict}.`,
+      );
+    },
+  );
+
   test('fails for the bystander, which has no sleep pod', async () => {
     await expect(
       runToken({ scenario: ScenarioId.BYSTANDER }, { kube: cluster.client(), out: new CapturedTerminal().output(), fetch }),

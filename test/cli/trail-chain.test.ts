@@ -1,29 +1,43 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { GetTemplateCommand, ListStacksCommand } from '@aws-sdk/client-cloudformation';
 import { LookupEventsCommand } from '@aws-sdk/client-cloudtrail';
 import { ExitCode } from '../../lib/cli/errors';
 import { TrailEvent, roleChains, runTrail } from '../../lib/cli/trail';
 import { CHAIN_TARGET_ROLE_NAME, TOGGLES_METADATA_KEY } from '../../lib/lab-names';
 import { ScenarioId } from '../../lib/scenarios';
+import { LabValues, LookupEvent, eksAssumeRole, eksAssumeRoleSession, targetRoleAssumption } from './fixtures/cloudtrail';
 import { mockedAws } from './support/aws';
 import { CapturedTerminal, fakeClock } from './support/output';
 
-/** LookupEvents results recorded in the shape CloudTrail returns them, the record as a JSON string. */
-function fixture(): { EventName: string; EventTime: Date; CloudTrailEvent: string }[] {
-  const { events } = JSON.parse(readFileSync(join(__dirname, 'fixtures', 'chained-assumption.json'), 'utf8')) as {
-    events: { EventName: string; EventTime: string; CloudTrailEvent: unknown }[];
-  };
-  return events.map((e) => ({
-    EventName: e.EventName,
-    EventTime: new Date(e.EventTime),
-    CloudTrailEvent: JSON.stringify(e.CloudTrailEvent),
-  }));
+const SOURCE_ROLE = 'eks-oidc-demo-pod-identity-advanced-ChainSourceRol-Q1w2E3r4T5y6';
+const TARGET_ROLE_ARN = `arn:aws:iam::111122223333:role/${CHAIN_TARGET_ROLE_NAME}`;
+
+/** eks-iam-chain-ls's first assumption: the published EKS AssumeRole, with the lab's names. */
+const FIRST: LabValues = {
+  time: '2026-11-26T12:04:11Z',
+  replace: [
+    ['eksworkshop-eksctl', 'eks-oidc-demo'],
+    ['eks-pod-s3-read-access-role', SOURCE_ROLE],
+    ['"ns-a"', '"role-chaining"'],
+    ['"sa1"', '"eks-iam-test"'],
+    ['"app1"', '"eks-iam-chain-ls"'],
+    ['us-west-2', 'us-east-2'],
+  ],
+};
+
+/**
+ * LookupEvents results for EventName=AssumeRole after eks-iam-chain-ls ran, oldest first: EKS's
+ * AssumeRole of the association's role, then the target role's with that session, then another
+ * application's role assumption (the published record as it is), which lab trail must leave out.
+ */
+function fixture(): LookupEvent[] {
+  return [
+    eksAssumeRole(FIRST),
+    targetRoleAssumption('2026-11-26T12:04:12Z', eksAssumeRoleSession(FIRST), TARGET_ROLE_ARN),
+    eksAssumeRole({ time: '2026-11-26T12:05:00Z', replace: [] }),
+  ];
 }
 
-const SOURCE_ROLE = 'eks-oidc-demo-pod-identity-advanced-ChainSourceRol-Q1w2E3r4T5y6';
-
-async function trailOf(events: ReturnType<typeof fixture>, json = false) {
+async function trailOf(events: LookupEvent[], json = false) {
   const { clients, mocks } = mockedAws();
   mocks.cloudFormation.on(ListStacksCommand).resolves({
     StackSummaries: [{ StackName: 'eks-oidc-demo-pod-identity-advanced', StackStatus: 'CREATE_COMPLETE', CreationTime: new Date() }],
@@ -53,14 +67,14 @@ describe('lab trail: role chaining', () => {
     // ... then the target role, as the session it just created.
     expect(text).toMatch(
       new RegExp(
-        `2026-11-26 12:04:12 │ us-east-2 │ AssumeRole\\s+│ AssumedRole\\s+│ arn:aws:sts::123456789012:assumed-role/${SOURCE_ROLE.slice(0, 30)}`,
+        `2026-11-26 12:04:12 │ us-east-2 │ AssumeRole\\s+│ AssumedRole\\s+│ arn:aws:sts::111122223333:assumed-role/${SOURCE_ROLE.slice(0, 30)}`,
       ),
     );
     expect(text).toContain(`Role chains, each assumption in the order it happened:`);
     expect(text).toContain(`  pods.eks.amazonaws.com -> ${SOURCE_ROLE} -> ${CHAIN_TARGET_ROLE_NAME}`);
     expect(text.indexOf(`12:04:11 AssumeRole ${SOURCE_ROLE}`)).toBeLessThan(text.indexOf(`12:04:12 AssumeRole ${CHAIN_TARGET_ROLE_NAME}`));
     // Another application's role assumption is not the lab's.
-    expect(text).not.toContain('other-app');
+    expect(text).not.toContain('eks-pod-s3-read-access-role');
   });
 
   test('the JSON result carries the chain, oldest assumption first', async () => {

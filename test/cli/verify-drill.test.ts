@@ -16,7 +16,8 @@ const HEALTHY = { imds: ImdsMode.OPEN, nodeRoleS3Access: false };
 // signature there fails these tests.
 const TRUST_REFUSED =
   '\nAn error occurred (AccessDenied) when calling the AssumeRoleWithWebIdentity operation: Not authorized to perform sts:AssumeRoleWithWebIdentity\n';
-const LIST_BUCKETS_DENIED = '\nAn error occurred (AccessDenied) when calling the ListBuckets operation: Access Denied\n';
+// S3's refusal as it reads today for a caller in the same account (S3 user guide, troubleshoot-403-errors).
+const LIST_BUCKETS_DENIED = `\nAn error occurred (AccessDenied) when calling the ListBuckets operation: User: ${NODE_ROLE_ARN} is not authorized to perform: s3:ListAllMyBuckets because no identity-based policy allows the s3:ListAllMyBuckets action\n`;
 // The status code and EKS Auth's message are made up: no source confirms them (see lib/scenarios.ts).
 const AGENT_REFUSED =
   '\nError when retrieving credentials from container-role: Error retrieving metadata: Received non 200 response 400 from container metadata: [5b0c7c3e-1a2b-4c3d-9e8f-0a1b2c3d4e5f]: (AccessDeniedException): Unable to assume role, fault: client\n';

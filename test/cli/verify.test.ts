@@ -20,13 +20,25 @@ const ARNS: Record<CallerKind, string | undefined> = {
 const DEFAULTS: LabToggles = { imds: ImdsMode.OPEN, nodeRoleS3Access: false };
 /** What the AWS CLI prints on stderr, as `aws s3 ls` in the pods does: "\n<message>\n". */
 const LOGS = {
-  accessDenied: '\nAn error occurred (AccessDenied) when calling the ListBuckets operation: Access Denied\n',
+  /**
+   * S3's refusal as it reads today for a caller in the bucket owner's account: who, and why (S3 user
+   * guide, troubleshoot-403-errors: "User: user-arn is not authorized to perform action … because
+   * context").
+   */
+  accessDenied: `\nAn error occurred (AccessDenied) when calling the ListBuckets operation: User: ${ARNS[CallerKind.NODE_ROLE]} is not authorized to perform: s3:ListAllMyBuckets because no identity-based policy allows the s3:ListAllMyBuckets action\n`,
+  /** The older short form, as the post "Diving into IAM Roles for Service Accounts" shows it. */
+  accessDeniedInThePost: '\nAn error occurred (AccessDenied) when calling the ListBuckets operation: Access Denied\n',
+  /** The AWS CLI's line when no provider found credentials (aws/aws-cli, tests/unit/test_clidriver.py). */
   noCredentials: '\nUnable to locate credentials. You can configure credentials by running "aws configure".\n',
   buckets: '2026-11-20 09:12:44 eks-oidc-demo-example-bucket\n',
   oldSdk: `\n${OLD_SDK_POD_IDENTITY_ERROR}\n`,
 };
 
-/** `aws sts get-caller-identity` in a sleep pod, as the given kind of caller. */
+/**
+ * `aws sts get-caller-identity` in a sleep pod, as the given kind of caller: the UserId, Account and
+ * Arn the AWS CLI prints (AWS CLI reference, sts get-caller-identity, example output). The values
+ * are the lab's dummy ones; no pod's real output is copied.
+ */
 function callerIs(kind: CallerKind): (command: string[]) => ExecReply {
   const arn = ARNS[kind];
   return () =>
@@ -106,6 +118,18 @@ describe('lab verify', () => {
     deploy(cluster, id, passing(id, toggles));
     const { code, verdicts } = await verify([id], toggles);
     expect(verdicts[0].reasons).toEqual([]);
+    expect(code).toBe(ExitCode.OK);
+  });
+
+  test.each([
+    ['the line of today, with the caller and the reason', LOGS.accessDenied],
+    ["the post's older short form", LOGS.accessDeniedInThePost],
+  ])("GIVEN S3's refusal in %s THEN node-role's log check passes", async (_form, log) => {
+    const fixture = passing(ScenarioId.NODE_ROLE);
+    fixture.s3Ls.log = log;
+    deploy(cluster, ScenarioId.NODE_ROLE, fixture);
+    const { code, verdicts } = await verify([ScenarioId.NODE_ROLE], DEFAULTS);
+    expect(verdicts[0].checks.log).toBe(true);
     expect(code).toBe(ExitCode.OK);
   });
 
@@ -269,7 +293,9 @@ describe('lab verify', () => {
     const exec = cluster.requests.find((request) => request.startsWith('EXEC /api/v1/namespaces/node-role/pods/eks-iam-test2/exec?'));
     expect(exec).toContain(CALLER_IDENTITY_COMMAND.map((part) => `command=${part}`).join('&'));
     expect(terminal.text).toContain('eks-iam-test1: Failed, exit code 254');
-    expect(terminal.text).toContain('| An error occurred (AccessDenied) when calling the ListBuckets operation: Access Denied');
+    expect(terminal.text).toContain(
+      '| An error occurred (AccessDenied) when calling the ListBuckets operation: User: arn:aws:sts::123456789012:assumed-role/',
+    );
     expect(terminal.text).toContain(`caller ${ARNS[CallerKind.NODE_ROLE]} -> node-role`);
   });
 

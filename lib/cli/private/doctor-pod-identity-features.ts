@@ -4,9 +4,10 @@ import { CfnResource, StackTemplate } from '../assembly';
 import { FindingList } from './findings';
 
 /**
- * `lab doctor` rules for what EKS Pod Identity gained after its launch: session tags read by
- * policies (ABAC), target roles (role chaining) and session policies. Each rule reads an
- * association of the scenario and the roles it names, as synthesized.
+ * `lab doctor` rules for EKS Pod Identity's features: session tags read by policies (ABAC), which
+ * it has set since its launch in November 2023; target roles (role chaining) and
+ * `disableSessionTags`, since 2025-06-11; and session policies, since March 2026. Each rule reads
+ * an association of the scenario and the roles it names, as synthesized.
  */
 export function checkPodIdentityFeatures(stack: StackTemplate, scenario: Scenario, findings: FindingList): void {
   const associations = stack
@@ -122,11 +123,19 @@ function checkSessionPolicy(stack: StackTemplate, scenario: Scenario, associatio
   }
 }
 
+/** A principal that names a whole account: its root ARN, or the bare account id (IAM JSON policy reference, Principal). */
+const ACCOUNT_ROOT = /^(?:arn:aws[\w-]*:iam::)?(?:\$\{AWS::AccountId\}|\d{12})(?::root)?$/;
+
 /**
  * With a target role, EKS assumes the association's role, then with its credentials the target
  * role, passing the session tags on: the target role must trust the first role with
- * sts:AssumeRole and sts:TagSession, and the first role must be allowed to assume it
- * (EKS user guide, pod-id-assign-target-role).
+ * sts:AssumeRole and sts:TagSession (EKS user guide, pod-id-assign-target-role). Whether the first
+ * role also needs an identity policy depends on what the trust names. In one account, a trust that
+ * names the role's ARN is enough: "When a resource-based policy grants access to a principal in the
+ * same account, no additional identity-based policy is required" (STS API reference, AssumeRole;
+ * IAM user guide, policy evaluation logic). A trust that names the account root only delegates to
+ * the account's identity policies, and across accounts both sides must allow, so only then is the
+ * first role's permission checked. Both roles of this check are in one stack, so in one account.
  */
 function checkTargetRole(stack: StackTemplate, scenario: Scenario, association: Association, findings: FindingList): void {
   const targetArn = stack.property(association.resource, 'TargetRoleArn');
@@ -144,9 +153,11 @@ function checkTargetRole(stack: StackTemplate, scenario: Scenario, association: 
     return;
   }
 
-  const trusting = trustOf(stack, targetId).filter(
-    (s) => s.Effect === 'Allow' && ([] as unknown[]).concat(s.Principal?.AWS ?? []).includes(sourceArn),
-  );
+  const allowing = trustOf(stack, targetId).filter((s) => s.Effect === 'Allow');
+  const principals = (s: Statement) => ([] as unknown[]).concat(s.Principal?.AWS ?? []);
+  const byArn = allowing.filter((s) => principals(s).includes(sourceArn));
+  const byRoot = allowing.filter((s) => principals(s).some((p) => typeof p === 'string' && ACCOUNT_ROOT.test(p)));
+  const trusting = byArn.length > 0 ? byArn : byRoot;
   const trusted = new Set(trusting.flatMap(actionsOf));
   const missing = ['sts:AssumeRole', 'sts:TagSession'].filter((action) => !trusted.has(action));
   if (trusting.length === 0) {
@@ -160,17 +171,26 @@ function checkTargetRole(stack: StackTemplate, scenario: Scenario, association: 
     findings.fail(
       scenario.id,
       'target role trust',
-      `${targetId} trusts ${sourceId} without ${missing.join(' and ')}: EKS assumes the target role passing the pod's session tags on (they are transitive), which STS allows only with sts:TagSession, so the pod gets no credentials.`,
+      `${targetId} trusts ${byArn.length > 0 ? sourceId : `the account of ${sourceId}`} without ${missing.join(' and ')}: EKS assumes the target role passing the pod's session tags on (they are transitive), which STS allows only with sts:TagSession, so the pod gets no credentials.`,
       `Allow both sts:AssumeRole and sts:TagSession in the statement of ${targetId}'s trust that names ${sourceId}.`,
     );
   } else {
     findings.pass(
       scenario.id,
       'target role trust',
-      `${logicalId}: EKS assumes ${sourceId}, then ${targetId}, which trusts it with sts:AssumeRole and sts:TagSession.`,
+      `${logicalId}: EKS assumes ${sourceId}, then ${targetId}, which trusts ${byArn.length > 0 ? 'it' : 'its account'} with sts:AssumeRole and sts:TagSession.`,
     );
   }
 
+  if (byArn.length > 0) {
+    findings.pass(
+      scenario.id,
+      'target role permission',
+      `${targetId}'s trust names ${sourceId} by ARN, in the same account: that alone lets it assume ${targetId}, no identity policy needed.`,
+    );
+    return;
+  }
+  if (byRoot.length === 0) return;
   const mayAssume = permissionsOf(stack, sourceId).some(
     (s) => actionsOf(s).includes('sts:AssumeRole') && ([] as unknown[]).concat(s.Resource ?? []).some((r) => r === targetArn || r === '*'),
   );
@@ -178,11 +198,11 @@ function checkTargetRole(stack: StackTemplate, scenario: Scenario, association: 
     findings.fail(
       scenario.id,
       'target role permission',
-      `${sourceId} may not sts:AssumeRole ${targetId}: the second assumption of ${logicalId} is denied.`,
-      `Allow sts:AssumeRole and sts:TagSession on the ARN of ${targetId} in a policy of ${sourceId}.`,
+      `${targetId}'s trust names the account root, not ${sourceId}, and ${sourceId} may not sts:AssumeRole ${targetId}: the second assumption of ${logicalId} is denied.`,
+      `Allow sts:AssumeRole and sts:TagSession on the ARN of ${targetId} in a policy of ${sourceId}, or name ${sourceId}'s ARN in ${targetId}'s trust.`,
     );
   } else {
-    findings.pass(scenario.id, 'target role permission', `${sourceId} may assume ${targetId}.`);
+    findings.pass(scenario.id, 'target role permission', `${sourceId} may assume ${targetId}, whose trust names the account root.`);
   }
 }
 

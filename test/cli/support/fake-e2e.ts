@@ -165,10 +165,12 @@ export class FakeLab implements E2eRunner {
 
   private describe(name: string) {
     if (this.denyDescribe) {
+      // Stands in for IAM's refusal; no published DescribeStacks denial is copied, and the test asserts only that it is passed on.
       throw Object.assign(new Error('not authorized to perform: cloudformation:DescribeStacks'), { name: 'AccessDenied', $metadata: {} });
     }
     const exists = this.existingStacks.includes(name) || (this.deployed && !name.endsWith('-ci-access'));
     if (!exists) {
+      // CloudFormation's answer for a missing stack, as published in boto/boto3#2807.
       throw Object.assign(new Error(`Stack with id ${name} does not exist`), { name: 'ValidationError', $metadata: {} });
     }
     const busy = this.busyPolls > 0;
