@@ -3,7 +3,7 @@ import { lessonOf } from '../../../lib/cli/private/lab-lessons';
 import { Finding, runRules } from '../../../lib/cli/rules';
 import { modelFromAssembly } from '../../../lib/cli/sources/assembly';
 import { Drill } from '../../../lib/lab-config';
-import { ScenarioId } from '../../../lib/scenarios';
+import { LabToggles, ScenarioId } from '../../../lib/scenarios';
 import { synthLab } from '../support/assembly';
 
 /*
@@ -12,11 +12,12 @@ import { synthLab } from '../support/assembly';
  * the healthy lab it finds only the lessons the scenarios teach on purpose.
  */
 
-const TOGGLES = { imds: 'open', nodeRoleS3Access: false } as const;
-
-async function findingsOf(drill?: Drill): Promise<Finding[]> {
-  const dir = await synthLab(drill ? { drill } : {});
-  return runRules(modelFromAssembly(LabAssembly.read(dir)));
+/** The audit's findings that are not one of the lessons the lab, with the toggles it was synthesized with, teaches. */
+async function findingsOf(drill?: Drill): Promise<{ all: Finding[]; unexpected: Finding[]; toggles?: LabToggles }> {
+  const assembly = LabAssembly.read(await synthLab(drill ? { drill } : {}));
+  const toggles = assembly.toggles();
+  const all = runRules(modelFromAssembly(assembly));
+  return { all, unexpected: all.filter((f) => !lessonOf(f, toggles)), toggles };
 }
 
 const named = (findings: Finding[]) => findings.map((f) => `${f.ruleId} ${f.subject}`).sort();
@@ -40,9 +41,9 @@ const EXPECTED: Record<Drill, string[]> = {
 
 describe('lab audit against the lab itself', () => {
   test('GIVEN the healthy lab THEN every finding is one of its deliberate lessons, and each lesson is found', async () => {
-    const findings = await findingsOf();
-    expect(findings.filter((f) => !lessonOf(f, TOGGLES))).toEqual([]);
-    expect(new Set(findings.map((f) => lessonOf(f, TOGGLES)?.scenario))).toEqual(
+    const { all, unexpected, toggles } = await findingsOf();
+    expect(unexpected).toEqual([]);
+    expect(new Set(all.map((f) => lessonOf(f, toggles)?.scenario))).toEqual(
       new Set([ScenarioId.NODE_ROLE, ScenarioId.SECRET_INJECTED, ScenarioId.OLD_SDK, ScenarioId.PRECEDENCE]),
     );
   }, 300_000);
@@ -50,7 +51,7 @@ describe('lab audit against the lab itself', () => {
   test.each(Object.values(Drill))(
     'GIVEN drill %s THEN the audit finds exactly its mistake',
     async (drill) => {
-      const findings = (await findingsOf(drill)).filter((f) => !lessonOf(f, TOGGLES));
+      const findings = (await findingsOf(drill)).unexpected;
       expect(named(findings)).toEqual([...EXPECTED[drill]].sort());
       // A finding that names a drill names this one.
       expect(findings.filter((f) => f.drill !== undefined && f.drill !== drill)).toEqual([]);
