@@ -146,6 +146,36 @@ describe('lab doctor --offline', () => {
     expect(text).toContain(`Skipped (stack not in ${dir}): irsa (${IRSA})`);
   });
 
+  test('runs the rules lab audit runs over the lab: its lessons pass, named as lessons', async () => {
+    const { text, failed } = await doctor(synthesized);
+    expect(failed).toEqual([]);
+    expect(text).toMatch(/✓ \[node-role\] EKSIMDS3 pod falls back to the node role: .*pod node-role\/eks-iam-test1.* On purpose: /);
+    expect(text).toMatch(/✓ \[bystander\] EKSIMDS3 pod falls back to the node role: .*pod bystander\/eks-iam-bystander.* On purpose: /);
+    expect(text).toMatch(/✓ \[cluster\] EKSPI5 [^:]+: Nothing found/);
+  });
+
+  test('fails a mistake only a shared rule names: a StringLike wildcard that lets every service account of the namespace assume the role', async () => {
+    // GIVEN
+    const dir = broken(IRSA, (t) => {
+      Object.assign(
+        trustConditions(t),
+        replaceStrings(trustConditions(t), 'system:serviceaccount:irsa:eks-iam-test', 'system:serviceaccount:irsa:*'),
+      );
+      const role = resourceOfType(t, 'AWS::IAM::Role', (r) =>
+        JSON.stringify(r.Properties.AssumeRolePolicyDocument).includes('AssumeRoleWithWebIdentity'),
+      );
+      const statement = role.Properties.AssumeRolePolicyDocument.Statement[0];
+      statement.Condition = { StringLike: statement.Condition.StringEquals };
+    });
+    // WHEN
+    const { code, failed } = await doctor(dir);
+    // THEN
+    expect(code).toBe(ExitCode.CHECK_FAILED);
+    expect(failed).toContainEqual(
+      expect.objectContaining({ scope: 'irsa', check: expect.stringMatching(/^EKSIRSA5 /), fix: expect.stringMatching(/\w+ \w+/) }),
+    );
+  });
+
   const cases: { name: string; stack: string; edit: (template: any) => void; check: string; names: RegExp }[] = [
     {
       name: 'the Pod Identity pod runs an AWS CLI too old for Pod Identity',

@@ -3,7 +3,9 @@ import { ImdsMode } from '../../lab-config';
 import { LabToggles, SCENARIOS, Scenario, ScenarioId, scenario as scenarioById } from '../../scenarios';
 import { KubeObject, LabAssembly, ManifestResource, StackTemplate } from '../assembly';
 import { LabError } from '../errors';
+import { modelFromAssembly } from '../sources/assembly';
 import { checkRecordedDrill } from './doctor-drill';
+import { ruleChecks } from './doctor-rules';
 import { checkPodIdentityFeatures } from './doctor-pod-identity-features';
 import { CLUSTER_SCOPE, FindingList } from './findings';
 import { OIDC_PROVIDER_TYPES, PLACEHOLDER_ISSUER } from './intrinsics';
@@ -69,6 +71,8 @@ export function offlineChecks(assembly: LabAssembly): OfflineReport {
     checkOneModePerServiceAccount(stack, findings);
     checkCliVersions(stack, findings);
   }
+  // The rules lab audit runs, over the lab as the deploy would leave the cluster.
+  ruleChecks(modelFromAssembly(assembly), toggles, findings);
   return { findings, skipped, toggles };
 }
 
