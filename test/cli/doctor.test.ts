@@ -89,7 +89,7 @@ describe('lab doctor --offline', () => {
       'trust sub',
       'trust aud',
       'association',
-      'agent add-on',
+      'EKSPI6 Pod Identity agent installed',
       'pods wait for service account',
       'pods wait for secret',
     ]) {
@@ -135,7 +135,9 @@ describe('lab doctor --offline', () => {
     expect(text).toMatch(
       /✓ \[old-sdk\] CLI new enough: Pod pod-identity\/eks-iam-test9 runs AWS CLI 2\.14\.6, older than 2\.15\.0, on purpose/,
     );
-    expect(text).toMatch(/✓ \[precedence\] one mode per service account: precedence\/eks-iam-test has both/);
+    expect(text).toMatch(
+      /✓ \[precedence\] EKSCRED2 IRSA and Pod Identity on one service account: Service account precedence\/eks-iam-test has both/,
+    );
   });
 
   test('says which scenario stacks it skipped when they are not in the assembly', async () => {
@@ -202,7 +204,7 @@ describe('lab doctor --offline', () => {
           ),
         );
       },
-      check: 'one mode per service account',
+      check: 'EKSCRED2 IRSA and Pod Identity on one service account',
       names:
         /pod-identity\/eks-iam-test has both the eks\.amazonaws\.com\/role-arn annotation and a Pod Identity association: the webhook gives the association precedence/,
     },
@@ -337,7 +339,7 @@ describe('lab doctor --offline', () => {
         );
         role.Properties.AssumeRolePolicyDocument.Statement[0].Action = 'sts:AssumeRole';
       },
-      check: 'role trust',
+      check: "EKSPI1 association's role trusts pods.eks.amazonaws.com",
       names: /trusts pods\.eks\.amazonaws\.com without sts:TagSession/,
     },
     {
@@ -361,7 +363,7 @@ describe('lab doctor --offline', () => {
         if (!id) throw new Error('no agent add-on in the cluster stack');
         delete t.Resources[id];
       },
-      check: 'agent add-on',
+      check: 'EKSPI6 Pod Identity agent installed',
       names: /no eks-pod-identity-agent add-on/,
     },
     {

@@ -16,10 +16,7 @@ export const DOCTOR_OWN_CHECKS: Readonly<Record<string, string>> = {
   EKSIMDS2: "'IMDSv2 required' and 'IMDS hop limit', against the toggles the lab was synthesized with",
   EKSIRSA3: "'OIDC provider' and 'OIDC provider client id'",
   EKSIRSA4: "'trust sub', 'trust aud' and their keys",
-  EKSPI1: "'role trust'",
-  EKSPI6: "'agent add-on'",
   EKSCRED1: "'pods wait for association' and 'pods wait for service account'",
-  EKSCRED2: "'one mode per service account'",
   EKSKEYS1: "'no static keys'",
   EKSSDK1: "'CLI new enough'",
 };
