@@ -18,11 +18,13 @@ import { LAB_CLUSTER } from '../../cluster-contract';
 import { IRSA_ROLE_ANNOTATION } from '../../lab-names';
 import { KubeObject, LabAssembly, ManifestResource, StackTemplate } from '../assembly';
 import { OIDC_PROVIDER_TYPES, PLACEHOLDER_ACCOUNT, PLACEHOLDER_ISSUER } from '../private/intrinsics';
+import { podOf as deployedPodOf, serviceAccountOf as deployedServiceAccountOf } from './snapshot';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- manifest objects, read defensively field by field
 type Json = Record<string, any>;
 
 const array = (value: unknown): Json[] => (Array.isArray(value) ? (value as Json[]) : []);
+const items = (list: unknown): Json[] => array((list as { items?: unknown } | undefined)?.items);
 
 /**
  * What the pod-identity webhook adds to a container when it creates a pod, by mechanism. The
@@ -34,6 +36,16 @@ const array = (value: unknown): Json[] => (Array.isArray(value) ? (value as Json
 const IRSA_TOKEN_FILE = '/var/run/secrets/eks.amazonaws.com/serviceaccount/token';
 const POD_IDENTITY_URI = 'http://169.254.170.23/v1/credentials';
 const POD_IDENTITY_TOKEN_FILE = '/var/run/secrets/pods.eks.amazonaws.com/serviceaccount/eks-pod-identity-token';
+
+/**
+ * The cluster's own record of what a deploy left, each as `kubectl get <kind> -A -o json` prints
+ * it: for instance the replay of the lab's deploy flows. Given, it replaces the pods and service
+ * accounts the assembly source would infer.
+ */
+export interface DeployedObjects {
+  readonly pods: unknown;
+  readonly serviceAccounts: unknown;
+}
 
 /** Where a Kubernetes object sits in a stack: the resource that applies it and its place in that resource. */
 interface Placed {
@@ -57,7 +69,7 @@ interface PlacedAssociation {
  * launch template's IMDS settings, and every pod runs there. ARNs keep CloudFormation's
  * placeholders (`${RoleId.Arn}`, the account as `${AWS::AccountId}`): synth knows no account.
  */
-export function modelFromAssembly(assembly: LabAssembly): ClusterModel {
+export function modelFromAssembly(assembly: LabAssembly, deployed?: DeployedObjects): ClusterModel {
   const objects = assembly.stacks.flatMap((stack) =>
     stack
       .manifests()
@@ -81,8 +93,12 @@ export function modelFromAssembly(assembly: LabAssembly): ClusterModel {
   return {
     source: SourceKind.ASSEMBLY,
     cluster: { name: LAB_CLUSTER.name, region: LAB_CLUSTER.region, account: PLACEHOLDER_ACCOUNT, issuer: PLACEHOLDER_ISSUER },
-    serviceAccounts: serviceAccounts.map(({ object }) => serviceAccountOf(object)),
-    pods: objects.filter((placed) => placed.object.kind === 'Pod').map((placed) => podOf(placed, serviceAccounts, associations, nodeName)),
+    serviceAccounts: deployed
+      ? items(deployed.serviceAccounts).map(deployedServiceAccountOf)
+      : serviceAccounts.map(({ object }) => serviceAccountOf(object)),
+    pods: deployed
+      ? items(deployed.pods).map((pod) => ({ ...deployedPodOf(pod), nodeName }))
+      : objects.filter((placed) => placed.object.kind === 'Pod').map((placed) => podOf(placed, serviceAccounts, associations, nodeName)),
     roles: assembly.stacks.flatMap(rolesOf),
     associations: associations.map(({ association }) => association),
     providers: assembly.stacks.flatMap(providersOf),

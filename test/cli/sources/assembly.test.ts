@@ -83,3 +83,26 @@ describe('the assembly source', () => {
     expect(JSON.stringify(model)).not.toContain('AKIAIOSFODNN7EXAMPLE');
   });
 });
+
+describe('the assembly source with the deployed objects', () => {
+  test("GIVEN the cluster's pods and service accounts as kubectl lists them WHEN modelled THEN they replace what the assembly would infer", () => {
+    // A pod the webhook did not mutate, as a replay of a deploy could find it: no injected env.
+    const pod = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { namespace: 'irsa', name: 'eks-iam-test3', creationTimestamp: '2026-12-02T08:00:00Z' },
+      spec: { serviceAccountName: 'eks-iam-test', containers: [{ name: 'aws-cli', image: 'public.ecr.aws/aws-cli/aws-cli:2.22.0' }] },
+    };
+    const account = { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { namespace: 'irsa', name: 'eks-iam-test' } };
+    const model = modelFromAssembly(LabAssembly.read(synthesized), {
+      pods: { apiVersion: 'v1', kind: 'List', items: [pod] },
+      serviceAccounts: { apiVersion: 'v1', kind: 'List', items: [account] },
+    });
+    expect(model.pods.map((p) => `${p.namespace}/${p.name}`)).toEqual(['irsa/eks-iam-test3']);
+    expect(model.pods[0].createdAt).toBe('2026-12-02T08:00:00Z');
+    expect(model.serviceAccounts).toEqual([expect.objectContaining({ namespace: 'irsa', name: 'eks-iam-test', roleArn: undefined })]);
+    // Roles, providers and the node still come from the templates.
+    expect(model.roles.length).toBeGreaterThan(0);
+    expect(effectiveCredential(model, model.pods[0]).mechanism).toBe(Mechanism.IMDS);
+  });
+});
