@@ -1,5 +1,4 @@
-import { SCENARIOS } from '../../scenarios';
-import { LabToggles } from '../../scenarios';
+import { LabToggles, SCENARIOS } from '../../scenarios';
 import { ClusterModel } from '../../model/cluster-model';
 import { RULES, Rule } from '../rules';
 import { Finding as RuleFinding } from '../rules/rule';
