@@ -29,7 +29,10 @@ export interface ClusterHandlerProps {
  * 15 minutes (`FRAMEWORK_HANDLER_TIMEOUT` in aws-cdk-lib custom-resources provider-framework
  * provider.ts), and waits for the handler's answer in one synchronous Invoke (runtime/outbound.ts).
  * A handler that stops a minute sooner leaves the framework time to report the failure to
- * CloudFormation; the handler's own deadlines end it well before (test/lab-pods.test.ts).
+ * CloudFormation; the handler's own deadlines end it well before (test/lab-pods.test.ts). A
+ * framework that died instead would be run again: CloudFormation invokes it asynchronously
+ * (https://docs.aws.amazon.com/lambda/latest/dg/services-cloudformation.html), and Lambda retries
+ * a failed asynchronous invocation twice by default (AWS::Lambda::EventInvokeConfig reference).
  * `totalTimeout` and `queryInterval` do not apply: they bound the `isComplete` waiter, which these
  * providers do not use.
  */
