@@ -82,7 +82,10 @@ export class StackFailure extends Error {
     /** Resources whose rollback failed too, and why. */
     readonly rollbackFailures: readonly { logicalId: string; reason: string }[] = [],
   ) {
-    super(`${stackName} ${status}: ${logicalId ?? 'stack'} failed: ${reason}`);
+    super(
+      `${stackName} ${status}: ${logicalId ?? 'stack'} failed: ${reason}` +
+        rollbackFailures.map((f) => `; its rollback failed at ${f.logicalId}: ${f.reason}`).join(''),
+    );
   }
 }
 
@@ -237,13 +240,15 @@ export class CloudFormation {
     }
 
     // The cleanup phase: replaced resources, then resources the new template no longer has.
+    const removed = [...working.keys()].filter((id) => !(id in template.Resources) || !this.kept(template, id, scope));
+    // A template that changes no resource is "No updates are to be performed": the status stays.
+    if (creating || steps.length > 0 || removed.length > 0)
+      stack.status = creating ? StackStatus.CREATE_COMPLETE : StackStatus.UPDATE_COMPLETE;
     stack.resources = working;
     stack.template = template;
-    stack.status = creating ? StackStatus.CREATE_COMPLETE : StackStatus.UPDATE_COMPLETE;
     stack.exports = this.exportsOf(stackName, template, working);
     this.stacks.set(stackName, stack);
     for (const { logicalId, resource } of replaced) await this.deleteQuietly(stackName, logicalId, resource);
-    const removed = [...working.keys()].filter((id) => !(id in template.Resources) || !this.kept(template, id, scope));
     for (const logicalId of deletionOrder(removed, working)) {
       const resource = working.get(logicalId)!;
       working.delete(logicalId);
