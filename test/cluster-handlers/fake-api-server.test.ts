@@ -315,6 +315,27 @@ describe('the fake Kubernetes API server', () => {
     });
   });
 
+  describe('namespaces', () => {
+    test('a deleted namespace refuses new pods while its pods go, then is gone', async () => {
+      // GIVEN a running pod in it
+      api.cluster.finish = () => undefined;
+      await create(api, pod('eks-iam-test8'));
+      api.cluster.settle();
+      // WHEN
+      api.cluster.deleteNamespace(NS);
+      // THEN
+      const refused = await create(api, pod('eks-iam-test9'));
+      expect({ code: refused.code, message: refused.body.message }).toEqual({
+        code: 403,
+        message: `pods "eks-iam-test9" is forbidden: unable to create new content in namespace ${NS} because it is being terminated`,
+      });
+      expect((await call(api, 'GET', `/api/v1/namespaces/${NS}`)).body.status.phase).toBe('Terminating');
+      api.cluster.settle();
+      expect((await call(api, 'GET', `/api/v1/namespaces/${NS}`)).code).toBe(404);
+      expect(api.cluster.kubectlGet('pods').items).toEqual([]);
+    });
+  });
+
   describe('what it does not model', () => {
     test.each([
       ['GET', '/api/v1/namespaces/pod-identity/secrets'],

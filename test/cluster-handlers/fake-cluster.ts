@@ -514,8 +514,10 @@ export class FakeCluster {
    * The pod-identity webhook, as the cluster's state reaches it `webhookDelayAdmissions` admissions
    * late. Container credentials (Pod Identity) take precedence over an IRSA role annotation on the
    * same service account (`buildPodPatchConfig`, pkg/handler/handler.go). What it injects follows
-   * `addEnvToContainer` and `getPodSpecPatch` there; the EKS values are those of the EKS user guide
-   * (pod-id-how-it-works, iam-roles-for-service-accounts) and of the blog post the lab follows.
+   * `addEnvToContainer` and `getPodSpecPatch` there; the EKS values are those of the example pod in
+   * https://docs.aws.amazon.com/eks/latest/userguide/pod-id-how-it-works.html (Pod Identity) and of
+   * the blog post the lab follows, "Diving into IAM Roles for Service Accounts" (IRSA). The
+   * `kube-api-access-*` volume of the ServiceAccount admission plugin is not modelled.
    */
   private mutate(pod: KubeObject): void {
     const view = this.webhookFor(pod.metadata.namespace, pod.spec.serviceAccountName);
