@@ -1,4 +1,5 @@
 import { LAB_CLUSTER } from '../../lib/cluster-contract';
+import { HANDLER_TIMEOUT } from '../../lib/private/cluster-handler';
 import { PLACEHOLDER_ISSUER } from '../../lib/cli/private/intrinsics';
 import { FakeApiServer } from '../cluster-handlers/fake-api-server';
 import { FakeCluster, KubeObject } from '../cluster-handlers/fake-cluster';
@@ -6,8 +7,8 @@ import { HandlerTools } from '../cluster-handlers/run-handler';
 import { ResourceAnswer, ResourceRequest } from './cloudformation';
 import { Invocation, invokeHandler } from './handler-process';
 
-/** Lambda stops a function at its timeout; the lab's handlers have 15 minutes, Lambda's longest. */
-const LAMBDA_TIMEOUT_SECONDS = 900;
+/** Lambda stops a function at its timeout ("Task timed out after N seconds"), which the lab sets for its handlers. */
+const LAMBDA_TIMEOUT_SECONDS = HANDLER_TIMEOUT.toSeconds();
 
 /** One delivery of a CloudFormation event to a real cluster handler. */
 export interface HandlerRun {
@@ -50,6 +51,7 @@ export class LabCloud {
   peakSlots = 0;
   private readonly associations = new Map<string, string>();
   private readonly launchTemplateVersions = new Map<string, number>();
+  private names = 0;
 
   private constructor(
     private readonly tools: HandlerTools,
@@ -112,9 +114,29 @@ export class LabCloud {
       case 'Custom::LabPods':
         return this.deliver(request, 'lab_pods');
       default:
-        return {};
+        return request.requestType === 'Create' ? this.generatedName(request) : {};
     }
   };
+
+  /**
+   * A resource CloudFormation names itself gets `<stack>-<logical id>-<random>`
+   * (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-name.html),
+   * and the ARN its type builds from that name, which templates split to take the name back.
+   */
+  private generatedName(request: ResourceRequest): ResourceAnswer {
+    this.names += 1;
+    const name = `${request.stackName}-${request.logicalId}-${String(this.names).padStart(12, '0')}`.slice(-64);
+    const region = LAB_CLUSTER.region;
+    const arns: Record<string, string> = {
+      'AWS::IAM::Role': `arn:aws:iam::${this.account}:role/${name}`,
+      'AWS::IAM::User': `arn:aws:iam::${this.account}:user/${name}`,
+      'AWS::Lambda::Function': `arn:aws:lambda:${region}:${this.account}:function:${name}`,
+      'AWS::Logs::LogGroup': `arn:aws:logs:${region}:${this.account}:log-group:${name}:*`,
+      'AWS::KMS::Key': `arn:aws:kms:${region}:${this.account}:key/${name}`,
+      'AWS::S3::Bucket': `arn:aws:s3:::${name.toLowerCase()}`,
+    };
+    return { physicalId: name, attributes: request.type in arns ? { Arn: arns[request.type] } : {} };
+  }
 
   /** `kubectl get <kind> -A -o json`, as the cluster holds it now. */
   kubectlGet(kind: 'pods' | 'serviceaccounts'): KubeObject {
