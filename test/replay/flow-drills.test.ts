@@ -16,6 +16,12 @@ const POD_IDENTITY_PODS = ['pod-identity/eks-iam-test7', 'pod-identity/eks-iam-t
  * what the webhook injects into them. A broken trust or OIDC provider changes nothing the webhook
  * does; a missing annotation leaves the IRSA pods with nothing; pods created before their
  * association get nothing, while the old-sdk pod, which still waits for it, gets Pod Identity.
+ *
+ * The fake webhook learns of a change a number of pod admissions late, whatever the time between:
+ * it still injects a removed annotation, or an association deleted with its stack minutes
+ * before, into the next pods. A real webhook's informer catches up in that time. So
+ * irsa-no-annotation and pod-identity-pods-first fail here until the fake's lag also ends with
+ * time; nothing in the lab waits for an injection to stop.
  */
 const DRILL_STATE: Record<Drill, { created: string[]; injected?: Record<string, Injected> }> = {
   [Drill.IRSA_AUD_TYPO]: { created: IRSA_PODS },
