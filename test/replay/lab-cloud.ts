@@ -1,4 +1,5 @@
 import { LAB_CLUSTER } from '../../lib/cluster-contract';
+import { NODE_POD_CAPACITY } from '../../lib/cluster-stack';
 import { HANDLER_TIMEOUT } from '../../lib/private/cluster-handler';
 import { PLACEHOLDER_ISSUER } from '../../lib/cli/private/intrinsics';
 import { FakeApiServer } from '../cluster-handlers/fake-api-server';
@@ -57,13 +58,15 @@ export class LabCloud {
     private readonly tools: HandlerTools,
     api: FakeApiServer,
     private readonly account: string,
+    /** The namespaces of the pods the cluster runs by itself on every node: add-ons and agents. */
+    readonly systemNamespaces: ReadonlySet<string>,
   ) {
     this.api = api;
     this.cluster = api.cluster;
     // The replay does not model what the AWS CLI gets back, only that a pod which runs one
     // command ends: Succeeded says it finished, not that AWS allowed the call. A pod whose
-    // container sleeps never ends.
-    this.cluster.finish = (pod) => (runsUntilStopped(pod) ? undefined : 'Succeeded');
+    // container sleeps never ends, nor does an agent's.
+    this.cluster.finish = (pod) => (runsUntilStopped(pod) || systemNamespaces.has(pod.metadata.namespace) ? undefined : 'Succeeded');
   }
 
   static async start(tools: HandlerTools, options: { account?: string; extraDaemonSets?: string[] } = {}): Promise<LabCloud> {
@@ -71,10 +74,13 @@ export class LabCloud {
       'kube-system/aws-node',
       'kube-system/kube-proxy',
       'kube-system/eks-pod-identity-agent',
+      // The CoreDNS add-on's Deployment runs two replicas (NODE_POD_CAPACITY in lib/cluster-stack.ts):
+      // on the lab's one node they hold two slots, and come back on a new node as DaemonSet pods do.
+      ...Array.from({ length: NODE_POD_CAPACITY.coreDnsPods }, () => 'kube-system/coredns'),
       ...(options.extraDaemonSets ?? []),
     ];
     const api = await new FakeApiServer({ daemonSets }).start();
-    return new LabCloud(tools, api, options.account ?? '123456789012');
+    return new LabCloud(tools, api, options.account ?? '123456789012', new Set(daemonSets.map((d) => d.split('/')[0])));
   }
 
   async stop(): Promise<void> {

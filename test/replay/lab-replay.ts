@@ -35,7 +35,7 @@ export interface StepOutcome {
   readonly command: string;
   /** The failure `cdk` or `lab` reports, if any: stack, status, resource and reason. */
   readonly failure?: string;
-  /** Every lab pod (kube-system left out), by `namespace/name`. */
+  /** Every lab pod (the add-ons' and agents' pods left out), by `namespace/name`. */
   readonly pods: Record<string, PodView>;
   /** Lab pods created during the step (new or created again), by `namespace/name`. */
   readonly created: string[];
@@ -121,11 +121,11 @@ export class LabReplay {
   }
 
   private async step(body: () => Promise<{ command: string; failure?: string }>): Promise<StepOutcome> {
-    const before = labPods(this.cloud.kubectlGet('pods'));
+    const before = labPods(this.cloud.kubectlGet('pods'), this.cloud.systemNamespaces);
     const { command, failure } = await body();
     // The user looks after the deploy has returned, a while later: the cluster has moved on.
     this.settle();
-    const pods = labPods(this.cloud.kubectlGet('pods'));
+    const pods = labPods(this.cloud.kubectlGet('pods'), this.cloud.systemNamespaces);
     const stacks = Object.fromEntries(
       this.cloudFormation.stackNames().map((name) => [name, this.cloudFormation.status(name)!] as const),
     ) as Record<string, StackStatus>;
@@ -140,10 +140,10 @@ export class LabReplay {
   }
 }
 
-function labPods(list: KubeObject): Record<string, PodView> {
+function labPods(list: KubeObject, systemNamespaces: ReadonlySet<string>): Record<string, PodView> {
   const views: Record<string, PodView> = {};
   for (const pod of list.items as KubeObject[]) {
-    if (pod.metadata.namespace === 'kube-system') continue;
+    if (systemNamespaces.has(pod.metadata.namespace)) continue;
     const env = new Set((pod.spec.containers as KubeObject[]).flatMap((c) => (c.env ?? []).map((e: KubeObject) => e.name)));
     const waiting = (pod.status.conditions ?? []).find((c: KubeObject) => c.status === 'False')?.message;
     views[`${pod.metadata.namespace}/${pod.metadata.name}`] = {
