@@ -1,5 +1,10 @@
+import { execFile } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { FakeApiServer } from './fake-api-server';
 import { KubeObject, TOO_MANY_PODS } from './fake-cluster';
+import { HANDLER_TEST_TIMEOUT_MS, HandlerTools, describeWithLayerKubectl } from './run-handler';
 
 const NS = 'pod-identity';
 const SA = 'eks-iam-test';
@@ -378,4 +383,47 @@ describe('the fake Kubernetes API server', () => {
       expect(listed.items.map((p: KubeObject) => p.metadata.name)).toEqual(['eks-iam-test7']);
     });
   });
+});
+
+describeWithLayerKubectl('the fake API server, read with the Lambda layer’s kubectl', () => {
+  let tools: HandlerTools;
+  beforeAll(async () => {
+    tools = await HandlerTools.install();
+  }, HANDLER_TEST_TIMEOUT_MS);
+  afterAll(() => tools.remove());
+
+  test.each(['pods', 'serviceaccounts'] as const)(
+    'kubectl get %s -A -o json prints what kubectlGet returns',
+    async (kind) => {
+      // GIVEN a cluster with a pod that ran as an annotated service account
+      const api = await new FakeApiServer().start();
+      api.cluster.createNamespace(NS);
+      api.cluster.applyServiceAccount(NS, SA, { 'eks.amazonaws.com/role-arn': IRSA_ROLE });
+      api.cluster.settle();
+      api.cluster.createPod(NS, pod('eks-iam-test3'), false);
+      api.cluster.settle();
+      const kubeconfig = join(tools.dir, `kubeconfig-${kind}`);
+      writeFileSync(
+        kubeconfig,
+        `apiVersion: v1\nkind: Config\nclusters: [{name: lab, cluster: {server: "${api.url}"}}]\n` +
+          'users: [{name: lab, user: {token: test-token}}]\ncontexts: [{name: lab, context: {cluster: lab, user: lab}}]\ncurrent-context: lab\n',
+      );
+      try {
+        // WHEN
+        const { stdout } = await promisify(execFile)(
+          join(tools.dir, 'kubectl', 'kubectl'),
+          ['--kubeconfig', kubeconfig, 'get', kind, '-A', '-o', 'json'],
+          {
+            env: { HOME: tools.dir, PATH: process.env.PATH },
+          },
+        );
+        // THEN
+        expect(JSON.parse(stdout)).toEqual(api.cluster.kubectlGet(kind));
+        expect(api.refused).toEqual([]);
+      } finally {
+        await api.stop();
+      }
+    },
+    HANDLER_TEST_TIMEOUT_MS,
+  );
 });
