@@ -41,9 +41,9 @@ export class Output {
     if (!this.json) this.say(wrapText(text, this.width()));
   }
 
-  /** The terminal's width, or 100 columns when stdout is no terminal. */
+  /** The terminal's width (only a terminal's stream has `columns`), or 100 columns when stdout is no terminal. */
   private width(): number {
-    return this.terminal.stdout.isTTY && this.terminal.stdout.columns ? this.terminal.stdout.columns : DEFAULT_TABLE_WIDTH;
+    return this.terminal.stdout.columns || DEFAULT_TABLE_WIDTH;
   }
 
   /** The command's machine-readable result; printed only in JSON mode. */

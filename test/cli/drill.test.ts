@@ -23,6 +23,8 @@ function tableRows(text: string): string[][] {
 describe('lab drill', () => {
   test('lists every drill with its scenario and what it breaks, in a table no wider than 100 columns', async () => {
     const terminal = new CapturedTerminal();
+    // A pipe: no terminal width.
+    terminal.stdout.columns = undefined;
     expect(await runLab(['drill'], { terminal, env: {} })).toBe(ExitCode.OK);
     // The header row, then one row per drill.
     expect(tableRows(terminal.text).slice(1)).toEqual(
