@@ -80,21 +80,28 @@ describe('bin/lab.ts without an account or a cluster', () => {
 
   test('--help lists every command', () => {
     expect(runs.help.code).toBe(0);
-    for (const command of ['verify', 'rerun', 'trail', 'token', 'doctor', 'cost', 'leftovers', 'drill'])
+    for (const command of ['verify', 'rerun', 'trail', 'token', 'doctor', 'cost', 'leftovers', 'drill', 'kubeconfig'])
       expect(runs.help.stdout).toMatch(new RegExp(`^  ${command} `, 'm'));
   });
 
   test.each(['trail', 'leftovers', 'doctor'])('fails when %s finds no AWS credentials, with one line and no stack trace', (name) => {
-    expect(runs[name]).toEqual({ code: ExitCode.CANNOT_CHECK, stdout: '', stderr: `${NO_CREDENTIALS_MESSAGE}\n` });
+    expect(runs[name]).toEqual({ code: ExitCode.CANNOT_CHECK, stdout: expect.any(String), stderr: `${NO_CREDENTIALS_MESSAGE}\n` });
+  });
+
+  test('prints nothing else on stdout, or under --json the error as its one JSON document', () => {
+    expect(runs.trail.stdout).toBe('');
+    expect(runs.doctor.stdout).toBe('');
+    expect(JSON.parse(runs.leftovers.stdout)).toEqual({
+      ok: false,
+      error: { message: NO_CREDENTIALS_MESSAGE, exitCode: ExitCode.CANNOT_CHECK },
+    });
   });
 
   test('fails when verify finds no kubeconfig, and names the command that writes one', () => {
     expect(runs.verify.code).toBe(ExitCode.CANNOT_CHECK);
     expect(runs.verify.stdout).toBe('');
     expect(runs.verify.stderr.split('\n')).toEqual([
-      expect.stringMatching(
-        /^No kubeconfig found .*`aws eks update-kubeconfig --name eks-oidc-demo --region us-east-2 --role-arn <the eks-oidc-demo stack's ConfigCommand output>`/,
-      ),
+      expect.stringMatching(/^No kubeconfig found .*Run `npm run lab -- kubeconfig`, then retry\.$/),
       '',
     ]);
   });
@@ -102,7 +109,7 @@ describe('bin/lab.ts without an account or a cluster', () => {
   test('fails when the kubeconfig has no context for the lab cluster', () => {
     expect(runs.token.code).toBe(ExitCode.CANNOT_CHECK);
     expect(runs.token.stderr.split('\n')).toEqual([
-      expect.stringMatching(/has no context for the eks-oidc-demo cluster \(current: kind-playground\)\. Run `aws eks update-kubeconfig/),
+      expect.stringMatching(/has no context for the eks-oidc-demo cluster \(current: kind-playground\)\. Run `npm run lab -- kubeconfig`/),
       '',
     ]);
     // It never talked to the other cluster.
