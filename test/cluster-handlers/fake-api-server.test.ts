@@ -227,6 +227,21 @@ describe('the fake Kubernetes API server', () => {
       expect(injected.map((names) => names.includes('AWS_CONTAINER_CREDENTIALS_FULL_URI'))).toEqual([false, false, true, true]);
     });
 
+    test('learns of a change as time passes too, with no pod admitted meanwhile', async () => {
+      // GIVEN an association that was in effect, then deleted
+      api.cluster.createPodIdentityAssociation({ namespace: NS, serviceAccount: SA, roleArn: ROLE });
+      api.cluster.advance(12);
+      expect(envNames((await dryRun(api, pod('', SA, { generateName: 'probe-' }))).body)).toContain('AWS_CONTAINER_CREDENTIALS_FULL_URI');
+      const [id] = Object.keys(api.cluster.podIdentityAssociations());
+      api.cluster.deletePodIdentityAssociation(id);
+      // WHEN the webhook's informer has had time to catch up, though no pod came in between
+      api.cluster.advance(12);
+      // THEN the next pod gets nothing
+      expect(envNames((await dryRun(api, pod('', SA, { generateName: 'probe-' }))).body)).not.toContain(
+        'AWS_CONTAINER_CREDENTIALS_FULL_URI',
+      );
+    });
+
     test('injects the full URI, the token file and its projected volume for Pod Identity', async () => {
       // GIVEN
       api.cluster.createPodIdentityAssociation({ namespace: NS, serviceAccount: SA, roleArn: ROLE });

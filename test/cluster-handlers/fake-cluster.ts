@@ -53,6 +53,11 @@ export interface FakeClusterOptions {
    */
   readonly webhookDelayAdmissions?: number;
   /**
+   * Ticks after such a change by which the webhook has learnt of it all the same, pods admitted or not.
+   * @default 10
+   */
+  readonly webhookDelayTicks?: number;
+  /**
    * Ticks a deleted running pod stays terminating before it is gone.
    * @default 2
    */
@@ -101,16 +106,28 @@ interface Pod {
   ended?: boolean;
 }
 
-/** A value that changes over time, read as someone who learns of each change `delay` steps late. */
+/** A moment of the fake cluster: how many admissions and ticks had passed. */
+interface Moment {
+  readonly admissions: number;
+  readonly ticks: number;
+}
+
+/**
+ * A value that changes over time, read by someone who learns of each change late: after `delay`
+ * more admissions, or after `delay.ticks` more ticks, whichever comes first. An informer's cache
+ * catches up as time passes, whether or not pods are admitted meanwhile.
+ */
 class Delayed<T> {
-  private readonly history: { at: number; value: T | undefined }[] = [];
-  set(at: number, value: T | undefined): void {
+  private readonly history: { at: Moment; value: T | undefined }[] = [];
+  set(at: Moment, value: T | undefined): void {
     this.history.push({ at, value });
   }
-  /** The value as of step `now`, for a reader `delay` steps behind. */
-  seenAt(now: number, delay: number): T | undefined {
+  /** The value as of `now`, for a reader that far behind. */
+  seenAt(now: Moment, delay: Moment): T | undefined {
     let seen: T | undefined;
-    for (const change of this.history) if (change.at + delay < now) seen = change.value;
+    for (const change of this.history) {
+      if (change.at.admissions + delay.admissions < now.admissions || change.at.ticks + delay.ticks < now.ticks) seen = change.value;
+    }
     return seen;
   }
 }
@@ -159,6 +176,7 @@ export class FakeCluster {
       daemonSets: options.daemonSets ?? ['kube-system/aws-node', 'kube-system/kube-proxy', 'kube-system/eks-pod-identity-agent'],
       defaultServiceAccountTicks: options.defaultServiceAccountTicks ?? 2,
       webhookDelayAdmissions: options.webhookDelayAdmissions ?? 2,
+      webhookDelayTicks: options.webhookDelayTicks ?? 10,
       terminatingTicks: options.terminatingTicks ?? 2,
       startTicks: options.startTicks ?? 1,
       runTicks: options.runTicks ?? 2,
@@ -209,12 +227,12 @@ export class FakeCluster {
   /**
    * Creates an EKS Pod Identity association and returns its id. It "may take several seconds to
    * be effective" (EKS API reference, CreatePodIdentityAssociation): the webhook sees it only
-   * after `webhookDelayAdmissions` admissions.
+   * after `webhookDelayAdmissions` admissions or `webhookDelayTicks` ticks.
    */
   createPodIdentityAssociation(association: PodIdentityAssociation): string {
     const id = `a-${(this.associations.size + 1).toString().padStart(17, '0')}`;
     this.associations.set(id, { ...association });
-    this.webhookFor(association.namespace, association.serviceAccount).association.set(this.admissions, { ...association });
+    this.webhookFor(association.namespace, association.serviceAccount).association.set(this.now(), { ...association });
     return id;
   }
 
@@ -222,7 +240,7 @@ export class FakeCluster {
     const association = this.associations.get(id);
     if (!association) throw new Error(`No Pod Identity association ${id}`);
     this.associations.delete(id);
-    this.webhookFor(association.namespace, association.serviceAccount).association.set(this.admissions, undefined);
+    this.webhookFor(association.namespace, association.serviceAccount).association.set(this.now(), undefined);
   }
 
   /**
@@ -240,6 +258,10 @@ export class FakeCluster {
     if (options.maxPods !== undefined) this.maxPods = options.maxPods;
     for (const [key, pod] of this.pods) if (pod.object.spec.nodeName === old) this.pods.delete(key);
     this.startDaemonSets();
+  }
+
+  private now(): Moment {
+    return { admissions: this.admissions, ticks: this.ticks };
   }
 
   /** Lets `ticks` of time pass, as if the cluster's controllers ran with no request in between. */
@@ -512,7 +534,7 @@ export class FakeCluster {
 
   /**
    * The pod-identity webhook, as the cluster's state reaches it `webhookDelayAdmissions` admissions
-   * late. Container credentials (Pod Identity) take precedence over an IRSA role annotation on the
+   * or `webhookDelayTicks` ticks late. Container credentials (Pod Identity) take precedence over an IRSA role annotation on the
    * same service account (`buildPodPatchConfig`, pkg/handler/handler.go). What it injects follows
    * `addEnvToContainer` and `getPodSpecPatch` there; the EKS values are those of the example pod in
    * https://docs.aws.amazon.com/eks/latest/userguide/pod-id-how-it-works.html (Pod Identity) and of
@@ -521,8 +543,9 @@ export class FakeCluster {
    */
   private mutate(pod: KubeObject): void {
     const view = this.webhookFor(pod.metadata.namespace, pod.spec.serviceAccountName);
-    const association = view.association.seenAt(this.admissions, this.options.webhookDelayAdmissions);
-    const roleArn = view.sa.seenAt(this.admissions, this.options.webhookDelayAdmissions)?.metadata.annotations?.[IRSA.roleAnnotation];
+    const delay = { admissions: this.options.webhookDelayAdmissions, ticks: this.options.webhookDelayTicks };
+    const association = view.association.seenAt(this.now(), delay);
+    const roleArn = view.sa.seenAt(this.now(), delay)?.metadata.annotations?.[IRSA.roleAnnotation];
     const region = [
       { name: 'AWS_DEFAULT_REGION', value: this.options.region },
       { name: 'AWS_REGION', value: this.options.region },
@@ -581,7 +604,7 @@ export class FakeCluster {
     if (object) this.serviceAccounts.set(key, object);
     else this.serviceAccounts.delete(key);
     const [namespace, name] = key.split('/');
-    this.webhookFor(namespace, name).sa.set(this.admissions, object && structuredClone(object));
+    this.webhookFor(namespace, name).sa.set(this.now(), object && structuredClone(object));
   }
 
   private webhookFor(namespace: string, serviceAccount: string) {

@@ -17,11 +17,11 @@ const POD_IDENTITY_PODS = ['pod-identity/eks-iam-test7', 'pod-identity/eks-iam-t
  * does; a missing annotation leaves the IRSA pods with nothing; pods created before their
  * association get nothing, while the old-sdk pod, which still waits for it, gets Pod Identity.
  *
- * The fake webhook learns of a change a number of pod admissions late, whatever the time between:
- * it still injects a removed annotation, or an association deleted with its stack minutes
- * before, into the next pods. A real webhook's informer catches up in that time. So
- * irsa-no-annotation and pod-identity-pods-first fail here until the fake's lag also ends with
- * time; nothing in the lab waits for an injection to stop.
+ * The fake webhook learns of a change a few admissions or ticks late, whichever comes first, as a
+ * real webhook's informer catches up with time: a removed annotation, or an association deleted
+ * with its stack minutes before, is no longer injected into the next pods. Nothing in the lab
+ * waits for an injection to stop, so a real cluster whose webhook lags more than the deploy takes
+ * would still inject the first pods after such a change.
  */
 const DRILL_STATE: Record<Drill, { created: string[]; injected?: Record<string, Injected> }> = {
   [Drill.IRSA_AUD_TYPO]: { created: IRSA_PODS },
