@@ -4,6 +4,10 @@ module.exports = {
   // Jest's default is one worker per CPU but one, so a single worker on a 2-CPU machine. The suites
   // are CPU-bound synths and subprocesses; two workers took npm test from 43 s to 30 s here (idle machine).
   maxWorkers: 2,
+  // Jest's default of 5 s per test or hook measures the machine, not the code: a synth, python3 or
+  // kubectl takes several times longer on a busy machine of two CPUs. The waits a test is about are
+  // its own, shorter and explicit; this only catches a test that hangs.
+  testTimeout: 120_000,
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   transform: {

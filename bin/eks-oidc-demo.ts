@@ -1,11 +1,16 @@
 #!/usr/bin/env node
 import { App } from 'aws-cdk-lib';
 import { buildLab } from '../lib/lab';
-import { parseLabConfig } from '../lib/lab-config';
+import { assertKnownContextKeys, parseLabConfig } from '../lib/lab-config';
+import { rememberToggles } from '../lib/remembered-toggles';
 
 async function main(): Promise<void> {
   const app = new App();
-  const config = parseLabConfig((key) => app.node.tryGetContext(key));
+  const context = app.node.getAllContext();
+  assertKnownContextKeys(context);
+  const config = parseLabConfig((key) => context[key]);
+  // stderr: the CDK CLI shows it before it deploys anything.
+  for (const line of rememberToggles(context)) console.error(line);
   await buildLab(app, config, process.env.CDK_DEFAULT_ACCOUNT);
   app.synth();
 }

@@ -79,6 +79,58 @@ export const CONTEXT_KEYS = {
   ciAccessProvider: 'ciAccessProvider',
 } as const;
 
+/**
+ * Context keys of the CDK itself that have no namespace. Every other key of the CDK has one:
+ * feature flags (`@aws-cdk/aws-eks:...`), the CLI's settings (`aws:cdk:...`) and cached lookups
+ * (`availability-zones:account=...`) all hold a `:`.
+ * @see https://docs.aws.amazon.com/cdk/v2/guide/context.html
+ */
+const CDK_PLAIN_KEYS: ReadonlySet<string> = new Set([
+  // cdk.json's opt-out of the CLI's telemetry (CDK developer guide, "Configure CDK CLI telemetry").
+  'cli-telemetry',
+  // Where `cdk acknowledge` records the notices it hides (CDK developer guide, "CDK CLI notices").
+  'acknowledged-issue-numbers',
+]);
+
+/**
+ * Refuses a context key the lab does not read, naming the nearest key it does. `-c imd=locked`
+ * would otherwise synthesize the defaults as if nothing was asked.
+ */
+export function assertKnownContextKeys(context: Readonly<Record<string, unknown>>): void {
+  const known: readonly string[] = Object.values(CONTEXT_KEYS);
+  for (const [key, value] of Object.entries(context)) {
+    if (known.includes(key) || CDK_PLAIN_KEYS.has(key) || /[:/@]/.test(key)) continue;
+    const nearest = nearestKey(key, known);
+    throw new Error(
+      `Unknown context key '${key}' (got ${JSON.stringify(value)})${nearest ? `: did you mean '${nearest}'?` : '.'} The lab reads ${known.join(', ')}.`,
+    );
+  }
+}
+
+/** The known key a typo most likely meant: the same but for case, its start, or at most a third of its letters off. */
+function nearestKey(key: string, known: readonly string[]): string | undefined {
+  const prefixOf = known.filter((candidate) => key.length >= 3 && candidate.toLowerCase().startsWith(key.toLowerCase()));
+  if (prefixOf.length === 1) return prefixOf[0];
+  const ranked = known
+    .map((candidate) => ({ candidate, distance: editDistance(key.toLowerCase(), candidate.toLowerCase()) }))
+    .sort((a, b) => a.distance - b.distance);
+  const best = ranked[0];
+  return best && best.distance <= Math.max(2, Math.floor(best.candidate.length / 3)) ? best.candidate : undefined;
+}
+
+/** Levenshtein distance: the fewest inserted, deleted or replaced characters that turn `a` into `b`. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[b.length];
+}
+
 /** The branch CI access trusts unless `ciAccessBranch` names another. */
 export const DEFAULT_CI_ACCESS_BRANCH = 'main';
 

@@ -4,7 +4,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { LAB_CLUSTER } from './cluster-contract';
 import { LAB_PODS_RESOURCE_TYPE } from './lab-names';
-import { addClusterHandler } from './private/cluster-handler';
+import { SERVICE_TIMEOUT, addClusterHandler } from './private/cluster-handler';
 
 /** The properties of a `Custom::LabPods` resource. The provider framework logs them: they hold no secret. */
 export enum LabPodsProperty {
@@ -142,12 +142,29 @@ export class LabPods extends Construct {
         }),
       },
       removalPolicy: RemovalPolicy.DESTROY,
+      // A stuck handler fails the deploy in minutes, not after CloudFormation's default hour.
+      serviceTimeout: SERVICE_TIMEOUT,
     });
     // Created only once the function may reach the cluster; deleted while it still may.
     this.resource.node.addDependency(provider.accessEntry);
     provider.runAfterEarlierPods(this.resource);
   }
 }
+
+/*
+ * The longest a deploy can wait on one resource, from the handlers' deadlines (lab_pods.py, kube.py)
+ * and checked against every synthesized resource by test/lab-pods.test.ts:
+ *
+ * | resource                                | login + gate + delete + create + run-once × (create + finish) | worst |
+ * |-----------------------------------------|----------------------------------------------------------------|-------|
+ * | LabPods, no gate, one `s3 ls` pod       | 60 + 0 + 120 + 60 + 1 × 180                                    | 420 s |
+ * | LabPods, gated, one `s3 ls` pod         | 60 + 120 + 120 + 60 + 1 × 180                                  | 540 s |
+ * | LabPods, gated, two probes (advanced)   | 60 + 120 + 120 + 60 + 2 × 180                                  | 720 s |
+ * | SecretWriter: login, 6 attempts + 5 pauses of 10 s | 60 + 6 × 60 + 50                                    | 470 s |
+ *
+ * The handler's function stops at 840 s, the provider framework's at 900 s (Lambda's longest), and
+ * CloudFormation at `ServiceTimeout` 900 s instead of its default 3600 s.
+ */
 
 /** The one pods handler of a stack, shared by its scenarios. */
 class LabPodsProvider extends Construct {

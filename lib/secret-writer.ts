@@ -4,7 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { addClusterHandler } from './private/cluster-handler';
+import { SERVICE_TIMEOUT, addClusterHandler } from './private/cluster-handler';
 
 /** The custom resource type, as it shows in the template and the CloudFormation console. */
 export const SECRET_WRITER_RESOURCE_TYPE = 'Custom::KubernetesSecretWriter';
@@ -80,6 +80,8 @@ export class SecretWriter extends Construct {
         [SecretWriterProperty.SOURCE_SECRET_ARN]: props.source.secretArn,
       },
       removalPolicy: RemovalPolicy.DESTROY,
+      // A stuck handler fails the deploy in minutes, not after CloudFormation's default hour.
+      serviceTimeout: SERVICE_TIMEOUT,
     });
     // Written only once the function may reach the cluster; deleted while it still may.
     this.resource.node.addDependency(handler.accessEntry);

@@ -1,9 +1,17 @@
 /**
- * `npm run bench`: wall times of `npm ci`, of an offline `cdk synth` and of `npm test`, measured on
- * this machine in one run, plus the lab's hourly cost as `lab cost` estimates it from the assembly.
- * `npm ci` empties node_modules and with it the jest, ESLint and tsc caches, so the first `npm test`
- * after it runs cold and is reported on its own; the timed runs after it have warm caches.
- * Usage: npm run bench -- [--runs N] [--no-install]
+ * `npm run bench`: how fast the lab synthesizes and tests on this machine, in units that carry to
+ * other machines. Times differ from machine to machine and with load; ratios measured side by side
+ * in one run do not, or much less.
+ *
+ * - The anchor is EKS Blueprints' own quick-start app (bench/quickstart/): one cluster and three
+ *   pinned core add-ons, no cdk-nag, on the same pinned libraries, synthesized offline. It runs as
+ *   the TypeScript app `cdk init` makes, with tsx standing in for ts-node. The lab's `cdk synth -q`
+ *   and the quick-start's run in turn, after one warm-up each, so a change of load hits both.
+ * - `npm test` is reported in lab synths: warm, and the first after `npm ci`, whose caches
+ *   (jest's, tsc's, ESLint's, Node's compile cache) are empty.
+ * - Peak memory is the resident set of the process that synthesizes.
+ *
+ * Usage: npm run bench -- [--runs N] [--test-runs N] [--no-install] [--no-test]
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -11,24 +19,90 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 
 const ROOT = path.join(__dirname, '..');
-const runs = Number(process.argv[process.argv.indexOf('--runs') + 1]) || 5;
+const CDK = path.join(ROOT, 'node_modules', '.bin', 'cdk');
+
+function option(name: string, fallback: number): number {
+  const index = process.argv.indexOf(name);
+  return index >= 0 ? Number(process.argv[index + 1]) || fallback : fallback;
+}
+const runs = option('--runs', 5);
+const testRuns = option('--test-runs', 3);
 const install = !process.argv.includes('--no-install');
+const test = !process.argv.includes('--no-test');
 
 const offlineEnv: NodeJS.ProcessEnv = {
   ...process.env,
-  NODE_OPTIONS: `--require ${path.join(ROOT, 'test', 'offline-guard.cjs')}`,
+  NODE_OPTIONS: `--require "${path.join(ROOT, 'test', 'offline-guard.cjs')}"`,
   CDK_DISABLE_CLI_TELEMETRY: 'true',
   CDK_DISABLE_VERSION_CHECK: 'true',
 };
 
-function timeOnce(command: string, args: string[], env: NodeJS.ProcessEnv = offlineEnv): number {
+interface Sample {
+  readonly wall: number;
+  /** CPU seconds of the command and every process it waited for, where /proc tells. */
+  readonly cpu?: number;
+}
+
+/** CPU seconds used by the children this process has waited for (Linux's /proc/self/stat cutime + cstime). */
+function childrenCpu(): number | undefined {
+  try {
+    const fields = fs.readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[13]) + Number(fields[14])) / CLOCK_TICKS;
+  } catch {
+    return undefined;
+  }
+}
+const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout?.trim()) || 100;
+
+function timeOnce(command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Sample {
+  const cpuBefore = childrenCpu();
   const start = process.hrtime.bigint();
-  const result = spawnSync(command, args, { cwd: ROOT, env, encoding: 'utf8' });
-  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  const result = spawnSync(command, args, { cwd: options.cwd ?? ROOT, env: options.env ?? offlineEnv, encoding: 'utf8' });
+  const wall = Number(process.hrtime.bigint() - start) / 1e9;
+  const cpuAfter = childrenCpu();
   if (result.status !== 0) {
     throw new Error(`${command} ${args.join(' ')} failed (exit ${result.status}):\n${(result.stdout + result.stderr).slice(-3000)}`);
   }
-  return seconds;
+  return { wall, cpu: cpuBefore === undefined || cpuAfter === undefined ? undefined : cpuAfter - cpuBefore };
+}
+
+interface App {
+  readonly label: string;
+  readonly dir: string;
+  /** Where its synths write, as cdk.out: kept between runs, so assets are staged once. */
+  readonly outdir: string;
+  readonly samples: Sample[];
+  /** Peak resident memory of its synthesizing process in each run, in MiB. */
+  readonly peakMiB: number[];
+}
+
+function app(label: string, dir: string): App {
+  return { label, dir, outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'eks-oidc-demo-bench-')), samples: [], peakMiB: [] };
+}
+
+/** One `cdk synth -q` of the app, offline; each Node process it starts records its peak memory. */
+function synth(target: App, record: boolean): void {
+  const rssFile = path.join(target.outdir, '..', `${path.basename(target.outdir)}.rss`);
+  fs.rmSync(rssFile, { force: true });
+  const env = {
+    ...offlineEnv,
+    NODE_OPTIONS: `${offlineEnv.NODE_OPTIONS} --require "${path.join(ROOT, 'bench', 'max-rss.cjs')}"`,
+    BENCH_MAX_RSS_FILE: rssFile,
+  };
+  const sample = timeOnce(CDK, ['synth', '--quiet', '--output', target.outdir], { cwd: target.dir, env });
+  // The app is the process whose script is a .ts file; the CLI's is `cdk`.
+  const appKiB = fs
+    .readFileSync(rssFile, 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => line.split(' '))
+    .filter(([, script]) => script.endsWith('.ts'))
+    .map(([kib]) => Number(kib));
+  fs.rmSync(rssFile, { force: true });
+  if (record) {
+    target.samples.push(sample);
+    target.peakMiB.push(Math.max(...appKiB) / 1024);
+  }
 }
 
 function median(values: number[]): number {
@@ -37,20 +111,22 @@ function median(values: number[]): number {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
-function report(label: string, samples: number[], note = ''): void {
-  const line =
-    samples.length === 1
-      ? `${samples[0].toFixed(1)} s`
-      : `min ${Math.min(...samples).toFixed(1)}  median ${median(samples).toFixed(1)}  max ${Math.max(...samples).toFixed(1)} s` +
-        `  (${samples.length} runs: ${samples.map((s) => s.toFixed(1)).join(', ')})`;
-  console.log(`${label.padEnd(24)} ${line}${note ? `  ${note}` : ''}`);
+function medianWall(samples: Sample[]): number {
+  return median(samples.map((s) => s.wall));
 }
 
-function bench(label: string, command: string, args: string[], times: number): void {
-  report(
-    label,
-    Array.from({ length: times }, () => timeOnce(command, args)),
-  );
+function medianCpu(samples: Sample[]): number | undefined {
+  return samples.every((s) => s.cpu !== undefined) ? median(samples.map((s) => s.cpu!)) : undefined;
+}
+
+function seconds(samples: Sample[]): string {
+  const cpu = medianCpu(samples);
+  const line = `${samples.length > 1 ? 'median ' : ''}${medianWall(samples).toFixed(1)} s${cpu === undefined ? '' : ` (CPU ${cpu.toFixed(1)} s)`}`;
+  return samples.length > 1 ? `${line}  [${samples.map((s) => s.wall.toFixed(1)).join(', ')}]` : line;
+}
+
+function print(label: string, value: string): void {
+  console.log(`  ${label.padEnd(46)} ${value}`);
 }
 
 function loadAverage(): string {
@@ -60,22 +136,58 @@ function loadAverage(): string {
     .join(' ');
 }
 
+const cpus = os.cpus();
 console.log(
-  `eks-oidc-demo bench, ${new Date().toISOString().slice(0, 16)}Z, ${os.cpus().length} CPU(s), node ${process.version}, load average ${loadAverage()}`,
+  `eks-oidc-demo bench, ${new Date().toISOString().slice(0, 16)}Z: node ${process.version}, ${cpus.length} CPU(s) (${cpus[0]?.model.trim() ?? 'unknown'}), ` +
+    `${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, load average ${loadAverage()}`,
 );
+
+let firstTest: Sample | undefined;
 if (install) {
   // The registry is the only network npm ci may use; the offline guard is for synth and tests.
-  report('npm ci', [timeOnce('npm', ['ci', '--no-audit', '--no-fund'], { ...process.env })]);
-  report('npm test, first run', [timeOnce('npm', ['test', '--silent'])], '(cold caches, right after npm ci)');
+  const ci = timeOnce('npm', ['ci', '--no-audit', '--no-fund'], { env: { ...process.env } });
+  console.log(`npm ci: ${seconds([ci])}`);
+  if (test) firstTest = timeOnce('npm', ['test', '--silent']);
 }
-const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'eks-oidc-demo-bench-'));
+
+const lab = app('lab: cdk synth -q (7 stacks, cdk-nag)', ROOT);
+const quickstart = app('Blueprints quick-start (1 cluster, 3 add-ons)', path.join(ROOT, 'bench', 'quickstart'));
 try {
-  bench('cdk synth (offline)', 'npx', ['cdk', 'synth', '--quiet', '--output', outdir], runs);
-  bench('npm test', 'npm', ['test', '--silent'], Math.max(3, Math.ceil(runs / 2)));
-  const cost = spawnSync('npx', ['tsx', 'bin/lab.ts', 'cost', '--assembly', outdir], { cwd: ROOT, env: offlineEnv, encoding: 'utf8' });
+  // The warm-up stages the assets and fills the compile caches; then the two take turns.
+  synth(lab, false);
+  synth(quickstart, false);
+  for (let i = 0; i < runs; i++) {
+    for (const target of i % 2 ? [quickstart, lab] : [lab, quickstart]) synth(target, true);
+  }
+  const unit = medianWall(lab.samples);
+  console.log(`synth, ${runs} runs each, alternating, after a warm-up (load average now ${loadAverage()}):`);
+  for (const target of [lab, quickstart]) print(target.label, seconds(target.samples));
+  const cpuRatio = [medianCpu(lab.samples), medianCpu(quickstart.samples)];
+  print(
+    'lab / quick-start',
+    `${(unit / medianWall(quickstart.samples)).toFixed(2)}` +
+      (cpuRatio[0] && cpuRatio[1] ? ` (CPU ${(cpuRatio[0] / cpuRatio[1]).toFixed(2)})` : ''),
+  );
+  print(
+    'peak memory of the synthesizing process',
+    `lab ${Math.max(...lab.peakMiB).toFixed(0)} MiB, quick-start ${Math.max(...quickstart.peakMiB).toFixed(0)} MiB`,
+  );
+
+  if (test) {
+    const warm = Array.from({ length: testRuns }, () => timeOnce('npm', ['test', '--silent']));
+    console.log(`npm test, in lab synths of ${unit.toFixed(1)} s (load average now ${loadAverage()}):`);
+    if (firstTest) print('first after npm ci', `${(firstTest.wall / unit).toFixed(1)} synths = ${seconds([firstTest])}`);
+    print(`warm, ${testRuns} runs`, `${(medianWall(warm) / unit).toFixed(1)} synths = ${seconds(warm)}`);
+  }
+
+  const cost = spawnSync(process.execPath, ['--require', './scripts/require-ts.cjs', 'bin/lab.ts', 'cost', '--assembly', lab.outdir], {
+    cwd: ROOT,
+    env: offlineEnv,
+    encoding: 'utf8',
+  });
   console.log(cost.status === 0 ? cost.stdout.trimEnd() : `lab cost failed: ${cost.stderr.trim()}`);
 } finally {
-  fs.rmSync(outdir, { recursive: true, force: true });
+  for (const target of [lab, quickstart]) fs.rmSync(target.outdir, { recursive: true, force: true });
 }
 console.log(spawnSync('npx', ['tsx', 'scripts/bench-audit.ts'], { cwd: ROOT, env: offlineEnv, encoding: 'utf8' }).stdout.trimEnd());
 console.log(`load average at the end ${loadAverage()}`);

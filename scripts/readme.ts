@@ -1,8 +1,21 @@
-/** `npm run readme`: rewrites the README's expected-outcome table and its drills from lib/scenarios.ts and lib/drills.ts. */
+/**
+ * `npm run readme`: rewrites the README's expected-outcome table and its drills from lib/scenarios.ts
+ * and lib/drills.ts, and its sample outputs and cost figures from what the commands print today.
+ */
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
+import { Writable } from 'node:stream';
+import { App } from 'aws-cdk-lib';
+import { DISABLE_ASSET_STAGING_CONTEXT } from 'aws-cdk-lib/cx-api';
+import { LabAssembly } from '../lib/cli/assembly';
+import { estimateCost } from '../lib/cli/cost';
+import { runDoctor } from '../lib/cli/doctor';
+import { Output } from '../lib/cli/output';
+import { LAB_CLUSTER } from '../lib/cluster-contract';
 import { DRILLS, drillDeployCommand } from '../lib/drills';
-import { Drill, ImdsMode } from '../lib/lab-config';
+import { buildLab } from '../lib/lab';
+import { Drill, ImdsMode, parseLabConfig } from '../lib/lab-config';
 import { DRILL_OUTCOMES, expectedOutcome, LabToggles, ProbeCommand, SCENARIOS, scenario } from '../lib/scenarios';
 
 export const OUTCOMES_START = '<!-- outcomes:start -->';
@@ -139,6 +152,116 @@ export function withCurrentDrills(readme: string): string {
   return `${readme.slice(0, start + DRILLS_START.length)}\n${drillsMarkdown()}\n${readme.slice(end)}`;
 }
 
+// ---- Samples: what the commands print today, from the synthesized lab ----
+
+/** A terminal that keeps what a command prints, as a string. */
+class StringTerminal {
+  text = '';
+  readonly stdout = new Writable({
+    write: (chunk, _encoding, done) => {
+      this.text += String(chunk);
+      done();
+    },
+  });
+  readonly stderr = new Writable({ write: (_chunk, _encoding, done) => done() });
+}
+
+/** What `command` prints to stdout run on the assembly in `dir`, with the directory shown as cdk.out. */
+async function printed(dir: string, run: (out: Output) => unknown): Promise<string> {
+  const terminal = new StringTerminal();
+  await run(new Output(terminal, false));
+  return terminal.text.split(dir).join('cdk.out').trimEnd();
+}
+
+/** The README's samples, by marker name, from the lab synthesized with the defaults and with `-c drill=irsa-aud-typo`. */
+export async function currentSamples(assembly: string, drillAssembly: string): Promise<Record<string, string>> {
+  const estimate = estimateCost(LabAssembly.read(assembly));
+  const usd = (value: number, digits: number) => value.toFixed(digits);
+  const unused = () => {
+    throw new Error('the offline doctor needs no AWS and no cluster');
+  };
+  const doctor = (dir: string) => (out: Output) => runDoctor({ assembly: dir, offline: true }, { out, aws: unused, kube: unused });
+  const checks = estimate.items.length;
+  return {
+    'cost-summary':
+      `**About ${usd(estimate.hourly, 2)} USD an hour, ${usd(estimate.hourly * 24, 2)} USD a day** (${usd(estimate.monthly, 0)} USD a month) ` +
+      `while it is deployed, at list on-demand prices in ${LAB_CLUSTER.region} (\`npm run lab -- cost\` itemizes ${checks} lines).`,
+    'cost-table': [
+      '| item | stack | USD/h |',
+      '|---|---|---|',
+      ...estimate.items.map((item) => `| ${item.item} | \`${item.stack}\` | ${usd(item.hourly, 4)} |`),
+      `| **total** | | **${usd(estimate.hourly, 4)}** |`,
+    ].join('\n'),
+    'doctor-offline': [
+      '```console',
+      '$ npx cdk synth --quiet',
+      '$ npm run lab -- doctor --offline',
+      await printed(assembly, doctor(assembly)),
+      '```',
+    ].join('\n'),
+    'doctor-drill': [
+      '```console',
+      '$ npx cdk synth --quiet -c drill=irsa-aud-typo',
+      '$ npm run lab -- doctor --offline',
+      await printed(drillAssembly, doctor(drillAssembly)),
+      '```',
+    ].join('\n'),
+    'verify-verdicts': [
+      '```console',
+      '$ npm run lab -- verify',
+      `✔ All ${SCENARIOS.length} s3 ls pod(s) finished.`,
+      'Toggles from the cloud assembly: imds=open, nodeRoleS3Access=false',
+      '… each pod, its log and its caller, then a table of expected and observed outcomes …',
+      // The verdict lines `lab verify` prints when every scenario holds (lib/cli/verify.ts, printVerdicts).
+      ...SCENARIOS.flatMap((s) => [
+        `✓ ${s.id}: ${expectedOutcome(s.id, DOCUMENTED_TOGGLES[0].toggles).why}`,
+        ...(s.probes ?? []).map((probe) => `✓ ${s.id}/${probe.pod}: ${probe.expected.why}`),
+      ]),
+      '```',
+    ].join('\n'),
+  };
+}
+
+const sampleStart = (name: string) => `<!-- sample:${name}:start -->`;
+const sampleEnd = (name: string) => `<!-- sample:${name}:end -->`;
+
+/** The README with every sample replaced by what the commands print today. */
+export function withCurrentSamples(readme: string, samples: Record<string, string>): string {
+  let text = readme;
+  for (const [name, sample] of Object.entries(samples)) {
+    // A sample may appear more than once, e.g. the cost on the first screen and under "Cost".
+    const parts = text.split(sampleStart(name));
+    if (parts.length < 2) throw new Error(`README.md needs ${sampleStart(name)} and ${sampleEnd(name)} markers`);
+    text = parts
+      .map((part, i) => (i === 0 ? part : replaceBetween(`${sampleStart(name)}${part}`, sampleStart(name), sampleEnd(name), sample)))
+      .join('');
+  }
+  return text;
+}
+
+/** The lab synthesized in-process with cdk.json's context plus `context`, as `npx cdk synth` does without cdk.context.json. */
+function synthesize(context: Record<string, unknown>): Promise<string> {
+  const cdkJson = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'cdk.json'), 'utf8')).context;
+  const app = new App({
+    context: { ...cdkJson, [DISABLE_ASSET_STAGING_CONTEXT]: true, ...context },
+    outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'eks-oidc-demo-readme-')),
+  });
+  return buildLab(
+    app,
+    parseLabConfig((key) => app.node.tryGetContext(key)),
+    undefined,
+  ).then(() => app.synth().directory);
+}
+
+async function main(): Promise<void> {
+  const [assembly, drillAssembly] = [await synthesize({}), await synthesize({ drill: Drill.IRSA_AUD_TYPO })];
+  const samples = await currentSamples(assembly, drillAssembly);
+  fs.writeFileSync(README, withCurrentSamples(withCurrentDrills(withCurrentOutcomes(fs.readFileSync(README, 'utf8'))), samples));
+}
+
 if (require.main === module) {
-  fs.writeFileSync(README, withCurrentDrills(withCurrentOutcomes(fs.readFileSync(README, 'utf8'))));
+  main().catch((err: unknown) => {
+    console.error(err instanceof Error ? err.message : err);
+    process.exit(1);
+  });
 }

@@ -1,7 +1,8 @@
 /**
- * `npm test`: the type-check, the linters and jest, side by side instead of one after the other.
- * Jest prints as it goes; the type-check and the linters print when they finish, and only if they
- * have something to say. Exits non-zero when any of them fails.
+ * `npm test`: jest, then the type-check and the linters side by side. Jest prints as it goes and has
+ * the CPUs to itself: its two workers fill a machine of two, and a check beside them would only slow
+ * the tests down. The type-check and the linters print when they finish: one line when they pass,
+ * their whole output when they fail. Exits non-zero when any of them fails.
  * Usage: npm test -- [jest arguments]
  */
 import { spawn } from 'node:child_process';
@@ -49,15 +50,15 @@ function runJest(args: string[]): Promise<number> {
 }
 
 async function main(): Promise<void> {
-  const checks = CHECKS.map(async (check) => ({ check, ...(await runQuietly(check)) }));
   const jestCode = await runJest(process.argv.slice(2));
-  let failed = jestCode !== 0;
-  for (const { check, code, output } of await Promise.all(checks)) {
+  const results = await Promise.all(CHECKS.map(async (check) => ({ check, ...(await runQuietly(check)) })));
+  for (const { check, code, output } of results) {
     if (code !== 0 || output.trim())
       console.error(`\n${check.name} (${[check.command, ...check.args].join(' ')}) exited ${code}:\n${output.trimEnd()}`);
-    failed ||= code !== 0;
   }
-  process.exitCode = failed ? 1 : 0;
+  const checksPassed = results.every(({ code, output }) => code === 0 && !output.trim());
+  if (checksPassed) console.error('\ntsc and lint passed: the types check, and ESLint and Prettier find nothing.');
+  process.exitCode = jestCode === 0 && results.every(({ code }) => code === 0) ? 0 : 1;
 }
 
 void main();

@@ -1,4 +1,6 @@
-import { DEFAULT_AWS_CLI_IMAGE, Drill, GithubOidcProviderMode, ImdsMode, parseLabConfig } from '../lib/lab-config';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { DEFAULT_AWS_CLI_IMAGE, Drill, GithubOidcProviderMode, ImdsMode, assertKnownContextKeys, parseLabConfig } from '../lib/lab-config';
 
 const from = (context: Record<string, unknown>) => parseLabConfig((key) => context[key]);
 
@@ -107,5 +109,37 @@ describe('the drill context key', () => {
     const allowed = Object.values(Drill).join('|');
     expect(() => from({ drill: value })).toThrow(`Invalid context value for 'drill': got ${JSON.stringify(value)}, expected ${allowed}.`);
     expect(allowed.split('|')).toHaveLength(7);
+  });
+});
+
+describe('assertKnownContextKeys', () => {
+  test.each([
+    ['imd', 'locked', "Unknown context key 'imd' (got \"locked\"): did you mean 'imds'?"],
+    ['nodeRoleS3access', 'true', "Unknown context key 'nodeRoleS3access' (got \"true\"): did you mean 'nodeRoleS3Access'?"],
+    ['dril', 'irsa-aud-typo', "Unknown context key 'dril' (got \"irsa-aud-typo\"): did you mean 'drill'?"],
+    ['ciAccessRepo', 'octo-org/octo-repo', "did you mean 'ciAccessRepository'?"],
+  ])('fails on the misspelled key %s, naming the nearest key the lab reads', (key, value, message) => {
+    expect(() => assertKnownContextKeys({ [key]: value })).toThrow(message);
+  });
+
+  test('fails on a key like no other, listing every key the lab reads', () => {
+    expect(() => assertKnownContextKeys({ cluster: 'prod' })).toThrow(
+      'Unknown context key \'cluster\' (got "prod"). The lab reads awsCliImage, nodeRoleS3Access, imds, drill, ciAccessRepository, ciAccessBranch, ciAccessProvider.',
+    );
+  });
+
+  test("accepts the lab's keys and the CDK's own: cdk.json's feature flags, the CLI's settings and cached lookups", () => {
+    const cdkJson = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'cdk.json'), 'utf8')).context;
+    expect(() =>
+      assertKnownContextKeys({
+        ...cdkJson,
+        imds: 'locked',
+        nodeRoleS3Access: 'true',
+        drill: 'irsa-aud-typo',
+        'aws:cdk:enable-path-metadata': true,
+        'availability-zones:account=111111111111:region=us-east-2': ['us-east-2a'],
+        'acknowledged-issue-numbers': [],
+      }),
+    ).not.toThrow();
   });
 });

@@ -37,5 +37,6 @@ describe('SecretWriter', () => {
   test("its handler's offline tests pass: stdin only, nothing logged, retries, deletes", () => {
     // WHEN / THEN the handler's Python tests pass with fakes for kubectl, the AWS CLI and Secrets Manager
     expectPythonTestsPass('test/cluster-handlers');
-  });
+    // python3 starts and runs the suite: generous on a busy machine
+  }, 120_000);
 });

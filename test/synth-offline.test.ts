@@ -21,7 +21,7 @@ describe('npx cdk synth', () => {
 
     // WHEN the lab is synthesized the way a newcomer would
     result = spawnSync('npx', ['cdk', 'synth', '--quiet', '--output', outdir], { cwd: ROOT, env, encoding: 'utf8' });
-  }, 60_000);
+  }, 300_000);
 
   test('succeeds with no AWS account, no credentials and no network, and writes every stack', () => {
     // THEN it exits 0, nothing tried the network, and every stack is there

@@ -207,7 +207,7 @@ export function expectPythonTestsPass(dir: string): void {
     // No __pycache__ may land next to a handler: it would change the asset.
     env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' },
     encoding: 'utf8',
-    timeout: 60_000,
+    timeout: 300_000,
   });
   expect(result.error).toBeUndefined();
   expect({ status: result.status, output: result.stderr }).toEqual({

@@ -107,3 +107,26 @@ describe('the e2e workflow', () => {
     expect(destroy.if).toBe('always()');
   });
 });
+
+describe('every workflow', () => {
+  // `^22.19.0 || ^24.0.0`: the majors package.json's engines allows.
+  const engines: string = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8')).engines.node;
+  const allowedMajors = engines.split('||').map((range) => Number(/\^(\d+)\./.exec(range.trim())![1]));
+
+  /** The Node versions a setup-node step asks for, its matrix expanded. */
+  function nodeVersions(job: any, setup: any): string[] {
+    const version = String(setup.with?.['node-version'] ?? '');
+    const matrixKey = /^\$\{\{\s*matrix\.(\w+)\s*\}\}$/.exec(version)?.[1];
+    return matrixKey ? job.strategy.matrix[matrixKey].map(String) : [version];
+  }
+
+  test.each(workflowFiles)('%s sets up a Node that package.json engines allows', (name) => {
+    const workflow = parse(fs.readFileSync(path.join(WORKFLOWS, name), 'utf8'));
+    const asked = Object.values(workflow.jobs as Record<string, any>).flatMap((job) =>
+      (job.steps as any[]).filter((s) => s.uses?.startsWith('actions/setup-node@')).flatMap((s) => nodeVersions(job, s)),
+    );
+    expect(asked.length).toBeGreaterThan(0);
+    // setup-node resolves a bare major to that line's latest release, which the ^major.minor range allows.
+    for (const version of asked) expect(allowedMajors).toContain(Number(/^(\d+)/.exec(version)?.[1]));
+  });
+});

@@ -85,7 +85,8 @@ export function runCost(options: CostOptions, out: Output): ExitCode {
   const exitCode = estimate.unpriced.length > 0 ? ExitCode.CANNOT_CHECK : overBudget ? ExitCode.CHECK_FAILED : ExitCode.OK;
 
   out.result({ ...estimate, budget: options.budget, overBudget, ok: exitCode === ExitCode.OK });
-  out.say(`Estimated running cost of ${options.assembly} (${estimate.priceTable.source}, as of ${estimate.priceTable.asOf})`);
+  out.paragraph(`Estimated running cost of ${options.assembly}`);
+  out.paragraph(`(${estimate.priceTable.source}, as of ${estimate.priceTable.asOf})`);
   out.table(
     ['stack', 'item', 'qty', 'unit price', 'USD/h', 'USD/month'],
     [
@@ -100,7 +101,7 @@ export function runCost(options: CostOptions, out: Output): ExitCode {
       ['', 'total', '', '', usd(estimate.hourly, 4), usd(estimate.monthly, 2)],
     ],
   );
-  out.say(`A month is ${HOURS_PER_MONTH} h. Not counted (${NOT_COUNTED.length} per-use items): ${NOT_COUNTED.join('; ')}.`);
+  out.paragraph(`A month is ${HOURS_PER_MONTH} h. Not counted (${NOT_COUNTED.length} per-use items): ${NOT_COUNTED.join('; ')}.`);
   for (const item of estimate.unpriced) {
     out.say(
       `✗ No price for ${item.item} in ${item.stack}: ${item.reason}. Add it to lib/cli/private/price-table.ts or change the resource.`,

@@ -18,6 +18,11 @@ export interface DoctorOptions {
    * @default false
    */
   readonly offline?: boolean;
+  /**
+   * List every check, not only the failed ones.
+   * @default false - the failed checks and the summary
+   */
+  readonly verbose?: boolean;
 }
 
 export interface DoctorDeps {
@@ -56,7 +61,7 @@ export async function runDoctor(options: DoctorOptions, deps: DoctorDeps): Promi
   out.say(
     `Checked ${options.assembly}${options.offline ? ' (offline)' : ' and the deployed lab'}${report.toggles ? `, toggles imds=${report.toggles.imds} nodeRoleS3Access=${report.toggles.nodeRoleS3Access}` : ''}.`,
   );
-  for (const finding of findings) printFinding(out, finding);
+  for (const finding of options.verbose ? findings : failed) printFinding(out, finding);
   if (report.skipped.length > 0) {
     out.say(`Skipped (stack not in ${options.assembly}): ${report.skipped.map((s) => `${s.scenario} (${s.stackName})`).join(', ')}.`);
   }
@@ -65,6 +70,8 @@ export async function runDoctor(options: DoctorOptions, deps: DoctorDeps): Promi
       ? `${mark(true)} No problems found (${findings.length} checks).`
       : `${mark(false)} ${failed.length} problem(s) in ${findings.length} checks.`,
   );
+  if (!options.verbose && findings.length > failed.length)
+    out.say(`--verbose lists the ${findings.length - failed.length} checks that pass.`);
   return failed.length === 0 ? ExitCode.OK : ExitCode.CHECK_FAILED;
 }
 

@@ -1,6 +1,4 @@
-import { existsSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { delimiter } from 'node:path';
 import { Writable } from 'node:stream';
 import {
   ApiException,
@@ -17,10 +15,11 @@ import {
 } from '@kubernetes/client-node';
 import { LAB_CLUSTER } from '../cluster-contract';
 import { ExitCode, LabError, firstLine } from './errors';
+import { WRITE_KUBECONFIG, presentKubeconfigs } from './private/kubeconfig-files';
 import { withTimeout } from './private/timeout';
 
-/** The command that writes a kubeconfig for the lab's cluster, as the cluster stack's ConfigCommand output prints it; the role is the admin role that stack creates. */
-export const UPDATE_KUBECONFIG = `aws eks update-kubeconfig --name ${LAB_CLUSTER.name} --region ${LAB_CLUSTER.region} --role-arn <the ${LAB_CLUSTER.name} stack's ConfigCommand output>`;
+/** The command that writes a kubeconfig for the lab's cluster, for its access role: every hint names it. */
+export const UPDATE_KUBECONFIG = WRITE_KUBECONFIG;
 
 /** What a command run in a pod printed, and how it ended. */
 export interface ExecResult {
@@ -51,11 +50,7 @@ export interface LabKubeOptions {
  * Throws a one-line LabError when there is none, so the CLI never falls back to localhost.
  */
 export function loadLabKubeConfig(env: NodeJS.ProcessEnv): KubeConfig {
-  const paths = env.KUBECONFIG ? env.KUBECONFIG.split(delimiter).filter(Boolean) : [join(env.HOME ?? homedir(), '.kube', 'config')];
-  // kubectl skips the files in KUBECONFIG that do not exist.
-  const present = paths.filter((candidate) => existsSync(candidate));
-  if (present.length === 0)
-    throw new LabError(`No kubeconfig found (looked at ${paths.join(', ')}). Run \`${UPDATE_KUBECONFIG}\`, then retry.`);
+  const present = presentKubeconfigs(env);
   const kubeConfig = mergeKubeconfigs(present);
   const where = present.join(delimiter);
   const isLab = (name: string | undefined) => name !== undefined && (name === LAB_CLUSTER.name || name.endsWith(`/${LAB_CLUSTER.name}`));
@@ -220,7 +215,7 @@ export class LabKube {
       const exec = this.kubeConfig.getCurrentUser()?.exec as { command?: string; args?: string[] } | undefined;
       const command = exec?.command ? [exec.command, ...(exec.args ?? [])].join(' ') : 'the credential plugin';
       throw new LabError(
-        `The kubeconfig's credential command failed (\`${command}\`: ${firstLine(err)}). Refresh your AWS credentials (\`aws sso login\`, \`aws configure\`) or check the role in \`${UPDATE_KUBECONFIG}\`, then retry.`,
+        `The kubeconfig's credential command failed (\`${command}\`: ${firstLine(err)}). Refresh your AWS credentials (\`aws sso login\`, \`aws configure\`), then run \`${UPDATE_KUBECONFIG}\` again.`,
       );
     }
   }
@@ -247,9 +242,14 @@ export class LabKube {
       return new LabError(`The Kubernetes API answered ${code} to ${what}: ${reason}`, ExitCode.CHECK_FAILED);
     }
     const code = (err as { code?: string }).code ?? (err as { cause?: { code?: string } }).cause?.code;
-    if (typeof code === 'string' && /^(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|ECONNRESET|EHOSTUNREACH|ENETUNREACH)$/.test(code)) {
+    // client-node sends its requests with undici's fetch, which rejects with "fetch failed" and the
+    // cause; undici names a TCP connect that timed out UND_ERR_CONNECT_TIMEOUT (lib/core/errors.js).
+    if (
+      typeof code === 'string' &&
+      /^(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|ECONNRESET|EHOSTUNREACH|ENETUNREACH|UND_ERR_CONNECT_TIMEOUT)$/.test(code)
+    ) {
       return new LabError(
-        `Cannot reach the Kubernetes API at ${this.server} (${code}). Is the cluster deployed (\`npx cdk deploy --all\`)? Then run \`${UPDATE_KUBECONFIG}\` and retry.`,
+        `Cannot reach the Kubernetes API at ${this.server} (${code === 'UND_ERR_CONNECT_TIMEOUT' ? 'connect timeout' : code}). Is the cluster deployed (\`npx cdk deploy --all\`)? Then run \`${UPDATE_KUBECONFIG}\` and retry.`,
       );
     }
     const message = firstLine(err);

@@ -1,5 +1,8 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { LAB_CLUSTER } from '../cluster-contract';
+import { Drill } from '../lab-config';
 import { ScenarioId } from '../scenarios';
 import { DEFAULT_ASSEMBLY_DIR } from './assembly';
 import type { AwsClients } from './aws-clients';
@@ -7,6 +10,7 @@ import { Clock, SYSTEM_CLOCK } from './clock';
 import { ExitCode, LabError, firstLine } from './errors';
 import type { LabKube } from './kube';
 import { Output, Terminal } from './output';
+import { presentKubeconfigs } from './private/kubeconfig-files';
 
 /** Everything the commands reach outside the process, so tests can replace it. */
 export interface LabDependencies {
@@ -35,32 +39,106 @@ export interface LabDependencies {
 
 const SCENARIO_IDS = Object.values(ScenarioId) as string[];
 
-/** Builds the `lab` program. Each action stores its exit code through `exit`. */
-export function createProgram(deps: LabDependencies, exit: (code: ExitCode) => void): Command {
+/** The lab's version, from package.json. */
+export const LAB_VERSION: string = JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')).version;
+
+/** Every environment variable the CLI reads, for `--help` and the README. */
+export const LAB_ENVIRONMENT: ReadonlyArray<readonly [string, string]> = [
+  ['KUBECONFIG', 'the kubeconfig files to read (default ~/.kube/config)'],
+  ['AWS_PROFILE, AWS_ACCESS_KEY_ID, ...', "the AWS SDK's credential chain (the lab's region is fixed)"],
+  ['AWS_EC2_METADATA_DISABLED', 'false lets the SDK use an EC2 instance role (default true)'],
+  ['LAB_DEBUG', 'any value: print the stack trace of an unexpected error'],
+];
+
+/** Builds the `lab` program. Each action stores its exit code through `exit`; each Output it creates goes to `outputs`. */
+export function createProgram(deps: LabDependencies, exit: (code: ExitCode) => void, outputs: Output[] = []): Command {
   const clock = deps.clock ?? SYSTEM_CLOCK;
   const connect = deps.connectAws ?? (async () => (await import('./aws-clients')).connectAws());
+  // Fails at once, before the Kubernetes client is loaded, when there is no kubeconfig at all.
+  const needKubeconfig = () => {
+    if (!deps.loadKube) presentKubeconfigs(deps.env);
+  };
   const kube =
     deps.loadKube ??
     (() => {
+      needKubeconfig();
       // Loaded on demand: the offline commands never need the Kubernetes client.
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const { LabKube, loadLabKubeConfig } = require('./kube') as typeof import('./kube');
       return new LabKube(loadLabKubeConfig(deps.env));
     });
-  const output = (options: { json?: boolean }) => new Output(deps.terminal, Boolean(options.json));
+  const output = (options: { json?: boolean }) => {
+    const out = new Output(deps.terminal, Boolean(options.json));
+    outputs.push(out);
+    return out;
+  };
 
   const program = new Command('lab')
     .description(`Runs and checks the ${LAB_CLUSTER.name} lab: how a pod on EKS gets AWS credentials.`)
     .configureOutput({ writeOut: (text) => deps.terminal.stdout.write(text), writeErr: (text) => deps.terminal.stderr.write(text) })
+    .version(LAB_VERSION, '-V, --version', 'print the version')
     .exitOverride()
     .showHelpAfterError('(run `npm run lab -- --help` for the commands)')
     .addHelpText(
       'after',
-      '\nExit codes: 0 everything checked holds, 1 something does not hold, 2 cannot check (missing credentials, kubeconfig or cloud assembly, or bad usage).',
+      [
+        '',
+        'The commands are in the order of the lab: price and check it, deploy it (`npx cdk deploy --all`),',
+        'reach it, look, destroy it.',
+        '',
+        'Exit codes: 0 everything checked holds, 1 something does not hold, 2 cannot check (missing',
+        'credentials, kubeconfig or cloud assembly, or bad usage).',
+        '',
+        '--json prints one JSON document on stdout, an error too ({ "ok": false, "error": ... }). npm prints',
+        "its own header on stdout, so pipe it with npm's --silent:",
+        '  npm run --silent lab -- verify --json | jq .',
+        '',
+        'Environment:',
+        ...LAB_ENVIRONMENT.map(([name, what]) => `  ${name}: ${what}`),
+      ].join('\n'),
     );
 
   const json = () => new Option('--json', 'print one JSON document instead of text');
   const assembly = () => new Option('--assembly <dir>', 'the cloud assembly `cdk synth` wrote').default(DEFAULT_ASSEMBLY_DIR);
+
+  program
+    .command('cost')
+    .description('estimates what the cloud assembly costs per hour and per month while it runs')
+    .addOption(assembly())
+    .addOption(new Option('--budget <usdPerHour>', 'fail if the hourly total is above this').argParser(positiveNumber))
+    .addOption(json())
+    .action(async (options: { assembly: string; budget?: number; json?: boolean }) => {
+      const { runCost } = await import('./cost');
+      exit(runCost({ assembly: options.assembly, budget: options.budget }, output(options)));
+    });
+
+  program
+    .command('doctor')
+    .description('names every mismatch that would break a scenario, and how to fix it')
+    .option('--offline', 'check only the cloud assembly, without AWS or the cluster')
+    .option('--verbose', 'list every check, not only the failed ones')
+    .addOption(assembly())
+    .addOption(json())
+    .action(async (options: { offline?: boolean; verbose?: boolean; assembly: string; json?: boolean }) => {
+      if (!options.offline) needKubeconfig();
+      const { runDoctor } = await import('./doctor');
+      exit(
+        await runDoctor(
+          { assembly: options.assembly, offline: options.offline, verbose: options.verbose },
+          { out: output(options), aws: connect, kube },
+        ),
+      );
+    });
+
+  program
+    .command('kubeconfig')
+    .description("after the deploy: writes the kubeconfig entry for the lab's cluster and its access role, and makes it current")
+    .addOption(json())
+    .action(async (options: { json?: boolean }) => {
+      const { runKubeconfig } = await import('./kubeconfig');
+      const aws = await connect();
+      exit(await runKubeconfig({ aws, out: output(options), env: deps.env }));
+    });
 
   program
     .command('verify')
@@ -70,11 +148,12 @@ export function createProgram(deps: LabDependencies, exit: (code: ExitCode) => v
     .addOption(new Option('--timeout <seconds>', 'how long to wait for the s3 ls pods to finish').default(300).argParser(positiveNumber))
     .addOption(json())
     .action(async (scenarios: ScenarioId[], options: { assembly: string; timeout: number; json?: boolean }) => {
+      const cluster = kube();
       const { runVerify } = await import('./verify');
       exit(
         await runVerify(
           { assembly: options.assembly, scenarios, timeoutSeconds: options.timeout },
-          { kube: kube(), out: output(options), clock },
+          { kube: cluster, out: output(options), clock },
         ),
       );
     });
@@ -87,8 +166,9 @@ export function createProgram(deps: LabDependencies, exit: (code: ExitCode) => v
     .addOption(assembly())
     .addOption(json())
     .action(async (id: ScenarioId, options: { pod?: string; assembly: string; json?: boolean }) => {
+      const cluster = kube();
       const { runRerun } = await import('./rerun');
-      exit(await runRerun({ scenario: id, pod: options.pod, assembly: options.assembly }, { kube: kube(), out: output(options), clock }));
+      exit(await runRerun({ scenario: id, pod: options.pod, assembly: options.assembly }, { kube: cluster, out: output(options), clock }));
     });
 
   program
@@ -110,19 +190,9 @@ export function createProgram(deps: LabDependencies, exit: (code: ExitCode) => v
     .addArgument(new Argument('[scenario]', 'whose tokens (default: one of each kind)').choices(SCENARIO_IDS))
     .addOption(json())
     .action(async (id: ScenarioId | undefined, options: { json?: boolean }) => {
+      const cluster = kube();
       const { runToken } = await import('./token');
-      exit(await runToken({ scenario: id }, { kube: kube(), out: output(options), fetch: deps.fetch ?? fetch }));
-    });
-
-  program
-    .command('doctor')
-    .description('names every mismatch that would break a scenario, and how to fix it')
-    .option('--offline', 'check only the cloud assembly, without AWS or the cluster')
-    .addOption(assembly())
-    .addOption(json())
-    .action(async (options: { offline?: boolean; assembly: string; json?: boolean }) => {
-      const { runDoctor } = await import('./doctor');
-      exit(await runDoctor({ assembly: options.assembly, offline: options.offline }, { out: output(options), aws: connect, kube }));
+      exit(await runToken({ scenario: id }, { kube: cluster, out: output(options), fetch: deps.fetch ?? fetch }));
     });
 
   program
@@ -144,22 +214,14 @@ export function createProgram(deps: LabDependencies, exit: (code: ExitCode) => v
 
   program
     .command('drill')
-    .description('lists the known mistakes the lab can deploy on purpose (-c drill=<name>) and what each breaks')
+    .description(
+      'lists the known mistakes the lab can deploy on purpose (-c drill=<name>) and what each breaks; with a name, shows that one',
+    )
+    .addArgument(new Argument('[name]', 'the drill to show (default: every drill)').choices(Object.values(Drill)))
     .addOption(json())
-    .action(async (options: { json?: boolean }) => {
+    .action(async (name: Drill | undefined, options: { json?: boolean }) => {
       const { runDrill } = await import('./drill');
-      exit(runDrill(output(options)));
-    });
-
-  program
-    .command('cost')
-    .description('estimates what the cloud assembly costs per hour and per month while it runs')
-    .addOption(assembly())
-    .addOption(new Option('--budget <usdPerHour>', 'fail if the hourly total is above this').argParser(positiveNumber))
-    .addOption(json())
-    .action(async (options: { assembly: string; budget?: number; json?: boolean }) => {
-      const { runCost } = await import('./cost');
-      exit(runCost({ assembly: options.assembly, budget: options.budget }, output(options)));
+      exit(runDrill(output(options), name));
     });
 
   program
@@ -215,18 +277,44 @@ function positiveNumber(value: string): number {
  */
 export async function runLab(argv: readonly string[], deps: LabDependencies): Promise<ExitCode> {
   let code = ExitCode.OK;
-  const program = createProgram(deps, (result) => {
-    code = result;
-  });
+  const outputs: Output[] = [];
+  const program = createProgram(
+    deps,
+    (result) => {
+      code = result;
+    },
+    outputs,
+  );
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return code;
   } catch (err) {
-    if (err instanceof CommanderError) return err.exitCode === 0 ? ExitCode.OK : ExitCode.CANNOT_CHECK;
+    // A spinner left running would draw over the error line.
+    for (const out of outputs) out.stopProgress();
+    if (err instanceof CommanderError) {
+      // Commander has printed its message and the help hint on stderr.
+      if (err.exitCode === 0) return ExitCode.OK;
+      if (wantsJson(argv)) printJsonError(deps.terminal, err.message.replace(/^error: /, ''), ExitCode.CANNOT_CHECK);
+      return ExitCode.CANNOT_CHECK;
+    }
     const { describeAwsError } = await import('./aws-clients');
     const error = err instanceof LabError ? err : describeAwsError(err);
-    deps.terminal.stderr.write(`${error ? error.message : `Unexpected error: ${firstLine(err)}`}\n`);
+    const message = error ? error.message : `Unexpected error: ${firstLine(err)}`;
+    const exitCode = error?.exitCode ?? ExitCode.CANNOT_CHECK;
+    deps.terminal.stderr.write(`${message}\n`);
     if (!error && deps.env.LAB_DEBUG) deps.terminal.stderr.write(`${(err as Error).stack ?? ''}\n`);
-    return error?.exitCode ?? ExitCode.CANNOT_CHECK;
+    if (wantsJson(argv)) printJsonError(deps.terminal, message, exitCode);
+    return exitCode;
   }
+}
+
+/** Whether the command line asks for JSON, before or after the command's name. */
+function wantsJson(argv: readonly string[]): boolean {
+  const end = argv.indexOf('--');
+  return (end < 0 ? argv : argv.slice(0, end)).includes('--json');
+}
+
+/** Under --json, a command that cannot run still prints one JSON document, so `| jq` reads why. */
+function printJsonError(terminal: Terminal, message: string, exitCode: ExitCode): void {
+  terminal.stdout.write(`${JSON.stringify({ ok: false, error: { message, exitCode } }, null, 2)}\n`);
 }

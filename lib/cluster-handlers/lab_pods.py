@@ -14,12 +14,18 @@ the webhook mutates a pod only when it is created, and what it injects is eventu
 
 Pods that run once are created one at a time, each after the previous one has finished, so a
 scenario never holds more than one of the node's few pod slots for them.
+
+Every step has a deadline, and every command and retry inside it stops at that deadline, so one
+invocation ends within: login (COMMAND_TIMEOUT_SECONDS) + the injection wait + DELETE_TIMEOUT_SECONDS
++ CREATE_TIMEOUT_SECONDS + each run-once pod's CREATE_TIMEOUT_SECONDS + FINISH_TIMEOUT_SECONDS
+(test/lab-pods.test.ts adds these up for every synthesized resource).
 """
 
+import copy
 import json
 import time
 
-from kube import CommandFailed, kubectl, login
+from kube import CommandFailed, OutOfTime, kubectl, login
 
 # How long to wait for the webhook to inject, and how often to ask.
 DEFAULT_INJECTION_TIMEOUT_SECONDS = 120
@@ -27,6 +33,8 @@ POLL_SECONDS = 5
 # A sleeping container ignores SIGTERM; one second is all the grace it needs to go.
 DELETE_GRACE_SECONDS = 1
 DELETE_TIMEOUT_SECONDS = 120
+# How long creating pods may take, retries while the access entry propagates included.
+CREATE_TIMEOUT_SECONDS = 60
 # How long a pod that runs once may take to finish, image pull included.
 FINISH_TIMEOUT_SECONDS = 120
 FINISHED_PHASES = ('Succeeded', 'Failed')
@@ -80,18 +88,20 @@ def wait_for_injection(pods, wait):
     service_account = wait['ServiceAccount']
     env_var = wait['EnvVar']
     timeout = int(wait.get('TimeoutSeconds', DEFAULT_INJECTION_TIMEOUT_SECONDS))
-    probe = next((pod for pod in pods if pod['spec'].get('serviceAccountName', 'default') == service_account), None)
-    if probe is None:
+    pod = next((pod for pod in pods if pod['spec'].get('serviceAccountName', 'default') == service_account), None)
+    if pod is None:
         raise ValueError(f'No pod runs as service account {service_account!r}, so nothing shows whether {env_var} is injected.')
-    namespace = probe['metadata']['namespace']
+    namespace = pod['metadata']['namespace']
+    probe = json.dumps(gate_probe(pod)).encode()
+    deadline = time.monotonic() + timeout
 
     def dry_run():
-        admitted = json.loads(kubectl(dry_run_create(), stdin=json.dumps(probe).encode(), quiet=True))
+        admitted = json.loads(kubectl(dry_run_create(), stdin=probe, quiet=True, deadline=deadline))
         return injected(admitted, env_var), admitted
 
     _, attempts = poll(
         dry_run,
-        timeout,
+        deadline,
         give_up=lambda _pod, attempts: InjectionTimeout(
             f'{wait["Source"]} is not in effect: after {timeout}s and {attempts} dry runs, pods of '
             f'{namespace}/{service_account} still get no {env_var}. Check that it exists '
@@ -100,6 +110,19 @@ def wait_for_injection(pods, wait):
         waiting=lambda attempt: print(f'{env_var} not injected yet (dry run {attempt}); asking again in {POLL_SECONDS}s.'),
     )
     print(f'{env_var} is injected into pods of {namespace}/{service_account} (dry run {attempts}).')
+
+
+def gate_probe(pod):
+    """
+    The pod under a name the API server generates. A dry-run create of the pod's own name answers
+    409 AlreadyExists while the last deploy's pod of that name is still there, finished or
+    terminating (apiserver `pkg/registry/generic/registry/dryrun.go` looks the key up first), and
+    on an Update it always is: CloudFormation's rollback Update meets it too.
+    """
+    probe = copy.deepcopy(pod)
+    name = probe['metadata'].pop('name')
+    probe['metadata']['generateName'] = f'{name}-gate-'
+    return probe
 
 
 def dry_run_create():
@@ -117,17 +140,21 @@ def delete_pods(namespace, names):
     if not names:
         return
     in_namespace = ['--namespace', namespace]
-    kubectl(['delete', 'pod', *names, *in_namespace, '--ignore-not-found', f'--grace-period={DELETE_GRACE_SECONDS}', '--wait=false'])
+    deadline = time.monotonic() + DELETE_TIMEOUT_SECONDS
+    kubectl(
+        ['delete', 'pod', *names, *in_namespace, '--ignore-not-found', f'--grace-period={DELETE_GRACE_SECONDS}', '--wait=false'],
+        deadline=deadline,
+    )
 
     def gone():
-        left = kubectl(['get', 'pod', *names, *in_namespace, '--ignore-not-found', '--output=name'])
+        left = kubectl(['get', 'pod', *names, *in_namespace, '--ignore-not-found', '--output=name'], deadline=deadline)
         return not left, left
 
     poll(
         gone,
-        DELETE_TIMEOUT_SECONDS,
+        deadline,
         give_up=lambda left, _attempts: CommandFailed(
-            f'{", ".join(left.split())} in namespace {namespace} still terminating after {DELETE_TIMEOUT_SECONDS}s. '
+            f'{", ".join((left or " ".join(names)).split())} in namespace {namespace} still terminating after {DELETE_TIMEOUT_SECONDS}s. '
             f'Check `kubectl -n {namespace} get pods`, then deploy again.'
         ),
     )
@@ -136,13 +163,15 @@ def delete_pods(namespace, names):
 def wait_until_finished(namespace, name):
     """Waits until a pod that runs once has ended, either way: its outcome is the lesson."""
 
+    deadline = time.monotonic() + FINISH_TIMEOUT_SECONDS
+
     def finished():
-        pod = json.loads(kubectl(['get', 'pod', name, '--namespace', namespace, '--output=json'], quiet=True))
+        pod = json.loads(kubectl(['get', 'pod', name, '--namespace', namespace, '--output=json'], quiet=True, deadline=deadline))
         return pod.get('status', {}).get('phase') in FINISHED_PHASES, pod
 
     pod, _ = poll(
         finished,
-        FINISH_TIMEOUT_SECONDS,
+        deadline,
         give_up=lambda pod, _attempts: CommandFailed(
             f'{namespace}/{name} has not finished after {FINISH_TIMEOUT_SECONDS}s: {why_not_finished(pod)}. '
             f'Check `kubectl -n {namespace} describe pod {name}`, then deploy again.'
@@ -153,7 +182,7 @@ def wait_until_finished(namespace, name):
 
 def why_not_finished(pod):
     """What keeps a pod from running, in the words the API server uses."""
-    status = pod.get('status', {})
+    status = (pod or {}).get('status', {})
     reasons = [f'phase {status.get("phase", "unknown")}']
     for condition in status.get('conditions') or []:
         if condition.get('status') == 'False' and condition.get('message'):
@@ -165,16 +194,20 @@ def why_not_finished(pod):
     return '; '.join(reasons)
 
 
-def poll(check, timeout, give_up, waiting=lambda _attempt: None):
+def poll(check, deadline, give_up, waiting=lambda _attempt: None):
     """
     Calls `check` every POLL_SECONDS until it returns (True, state), then returns (state, attempts).
-    Raises `give_up(state, attempts)` when the next call would come after `timeout` seconds.
+    Raises `give_up(state, attempts)` when the next call would come after `deadline` (time.monotonic()),
+    with the last state seen (None if the deadline stopped the first call).
     """
-    deadline = time.monotonic() + timeout
-    attempts = 0
+    attempts, state = 0, None
     while True:
         attempts += 1
-        done, state = check()
+        try:
+            done, state = check()
+        except OutOfTime:
+            # The deadline stopped the check itself: give up as if it had come back not done.
+            raise give_up(state, attempts) from None
         if done:
             return state, attempts
         if time.monotonic() + POLL_SECONDS > deadline:
@@ -188,6 +221,10 @@ def create_pods(pods):
         return
     pod_list = {'apiVersion': 'v1', 'kind': 'List', 'items': pods}
     try:
-        kubectl(['create', '--validate=false', '--filename', '-'], stdin=json.dumps(pod_list).encode())
+        kubectl(
+            ['create', '--validate=false', '--filename', '-'],
+            stdin=json.dumps(pod_list).encode(),
+            deadline=time.monotonic() + CREATE_TIMEOUT_SECONDS,
+        )
     except CommandFailed as failure:
         raise CommandFailed(f'Creating pods {", ".join(pod_names(pods))} failed: {failure}') from failure

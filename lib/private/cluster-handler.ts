@@ -24,6 +24,27 @@ export interface ClusterHandlerProps {
   readonly logRetention: logs.RetentionDays;
 }
 
+/**
+ * How long the handler may run. The provider framework's own function has Lambda's longest,
+ * 15 minutes (`FRAMEWORK_HANDLER_TIMEOUT` in aws-cdk-lib custom-resources provider-framework
+ * provider.ts), and waits for the handler's answer in one synchronous Invoke (runtime/outbound.ts).
+ * A handler that stops a minute sooner leaves the framework time to report the failure to
+ * CloudFormation; the handler's own deadlines end it well before (test/lab-pods.test.ts). A
+ * framework that died instead would be run again: CloudFormation invokes it asynchronously
+ * (https://docs.aws.amazon.com/lambda/latest/dg/services-cloudformation.html), and Lambda retries
+ * a failed asynchronous invocation twice by default (AWS::Lambda::EventInvokeConfig reference).
+ * `totalTimeout` and `queryInterval` do not apply: they bound the `isComplete` waiter, which these
+ * providers do not use.
+ */
+export const HANDLER_TIMEOUT = Duration.minutes(14);
+
+/**
+ * How long CloudFormation waits for a custom resource's answer before it fails the operation: by
+ * default 3600 s (AWS::CloudFormation::CustomResource `ServiceTimeout`). The framework's function
+ * has answered or died by 15 minutes, so waiting longer only delays the failure.
+ */
+export const SERVICE_TIMEOUT = Duration.minutes(15);
+
 /** What a cluster handler gives its custom resources. */
 export interface ClusterHandler {
   /** The role the function runs as, and the principal of its access entry. */
@@ -68,8 +89,7 @@ export function addClusterHandler(scope: Construct, props: ClusterHandlerProps):
     // kubectl 1.35, the cluster's Kubernetes version.
     layers: [new KubectlV35Layer(scope, 'KubectlLayer'), new AwsCliLayer(scope, 'AwsCliLayer')],
     memorySize: 512,
-    // Lambda's longest: the waits inside are bounded (two minutes each) to end well within it.
-    timeout: Duration.minutes(15),
+    timeout: HANDLER_TIMEOUT,
     role,
     logGroup,
   });

@@ -61,7 +61,7 @@ describe('loadLabKubeConfig', () => {
     const path = join(mkdtempSync(join(tmpdir(), 'lab-kc-')), 'config');
     writeFileSync(path, 'clusters: [: not yaml');
     expect(() => loadLabKubeConfig({ KUBECONFIG: path })).toThrow(
-      /The kubeconfig .* is invalid .*aws eks update-kubeconfig --name eks-oidc-demo/,
+      /The kubeconfig .* is invalid .*Run `npm run lab -- kubeconfig`, then retry\./,
     );
   });
 
@@ -127,10 +127,10 @@ describe('LabKube errors', () => {
     );
   });
 
-  test('fails with one line on 401, naming update-kubeconfig', async () => {
+  test('fails with one line on 401, naming the command that writes the kubeconfig', async () => {
     answerEverything(401, 'Unauthorized');
     await expect(cluster.client().readPod('irsa', 'eks-iam-test3')).rejects.toThrow(
-      /rejected the credentials of kubeconfig context .*\(401 Unauthorized\)\. Run `aws eks update-kubeconfig/,
+      /rejected the credentials of kubeconfig context .*\(401 Unauthorized\)\. Run `npm run lab -- kubeconfig`/,
     );
   });
 

@@ -181,7 +181,10 @@ describe('lab doctor (live)', () => {
 
   async function doctor(aws: ReturnType<typeof mockedAws>) {
     const terminal = new CapturedTerminal();
-    const code = await runDoctor({ assembly }, { out: terminal.output(), aws: async () => aws.clients, kube: () => cluster.client() });
+    const code = await runDoctor(
+      { assembly, verbose: true },
+      { out: terminal.output(), aws: async () => aws.clients, kube: () => cluster.client() },
+    );
     return { code, text: terminal.text };
   }
 
@@ -368,7 +371,10 @@ describe('lab doctor (live) names each drill the account shows', () => {
 
   async function failures(aws: ReturnType<typeof mockedAws>): Promise<string[]> {
     const terminal = new CapturedTerminal();
-    const code = await runDoctor({ assembly }, { out: terminal.output(), aws: async () => aws.clients, kube: () => cluster.client() });
+    const code = await runDoctor(
+      { assembly, verbose: true },
+      { out: terminal.output(), aws: async () => aws.clients, kube: () => cluster.client() },
+    );
     expect(code).toBe(ExitCode.CHECK_FAILED);
     return terminal.text.split('\n').filter((line) => line.startsWith('✗ ['));
   }

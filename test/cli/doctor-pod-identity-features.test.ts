@@ -28,7 +28,7 @@ async function doctorOffline(dir: string): Promise<{ code: ExitCode; text: strin
     throw new Error('offline doctor must not reach AWS or the cluster');
   };
   const human = new CapturedTerminal();
-  const code = await runDoctor({ assembly: dir, offline: true }, { out: human.output(), aws: unused, kube: unused });
+  const code = await runDoctor({ assembly: dir, offline: true, verbose: true }, { out: human.output(), aws: unused, kube: unused });
   const json = new CapturedTerminal();
   await runDoctor({ assembly: dir, offline: true }, { out: json.output(true), aws: unused, kube: unused });
   return { code, text: human.text, failed: json.json().findings.filter((f: { ok: boolean }) => !f.ok) };
@@ -239,7 +239,10 @@ describe('lab doctor (live): EKS Pod Identity features', () => {
     aws.mocks.eks.on(DescribeClusterCommand).resolves({ cluster: { name: 'eks-oidc-demo', status: 'ACTIVE' } });
     aws.mocks.ec2.on(DescribeInstancesCommand).resolves({ Reservations: [] });
     const terminal = new CapturedTerminal();
-    const code = await runDoctor({ assembly: dir }, { out: terminal.output(), aws: async () => aws.clients, kube: () => cluster.client() });
+    const code = await runDoctor(
+      { assembly: dir, verbose: true },
+      { out: terminal.output(), aws: async () => aws.clients, kube: () => cluster.client() },
+    );
     return { code, text: terminal.text };
   }
 

@@ -22,7 +22,8 @@ async function doctor(
   const unused = () => {
     throw new Error('offline doctor must not reach AWS or the cluster');
   };
-  const code = await runDoctor({ assembly: dir, offline: true }, { out: human.output(), aws: unused, kube: unused });
+  // Every check, as `doctor --verbose` lists them.
+  const code = await runDoctor({ assembly: dir, offline: true, verbose: true }, { out: human.output(), aws: unused, kube: unused });
   const json = new CapturedTerminal();
   await runDoctor({ assembly: dir, offline: true }, { out: json.output(true), aws: unused, kube: unused });
   return { code, text: human.text, failed: json.json().findings.filter((f: { ok: boolean }) => !f.ok) };
@@ -128,6 +129,22 @@ describe('lab doctor --offline', () => {
         fix: expect.stringContaining('-c imds=locked'),
       }),
     ]);
+  });
+
+  test('without --verbose, prints only the failed checks and the summary', async () => {
+    // GIVEN imds=leaky, which fails one check of many
+    const leaky = await synthLab({ imds: 'leaky' });
+    const terminal = new CapturedTerminal();
+    const unused = () => {
+      throw new Error('offline doctor must not reach AWS or the cluster');
+    };
+    // WHEN
+    await runDoctor({ assembly: leaky, offline: true }, { out: terminal.output(), aws: unused, kube: unused });
+    // THEN one ✗ line with its fix, no ✓ line but the summary, and the way to see the rest
+    const lines = terminal.text.split('\n');
+    expect(lines.filter((line) => line.startsWith('✗ ['))).toEqual([expect.stringContaining('IMDSv2 required')]);
+    expect(lines.filter((line) => line.startsWith('✓'))).toEqual([]);
+    expect(terminal.text).toMatch(/^✗ 1 problem\(s\) in (\d+) checks\.\n--verbose lists the \d+ checks that pass\.\n$/m);
   });
 
   test('explains the deliberate surprises as lessons: the old CLI, and IRSA plus Pod Identity on one service account', async () => {

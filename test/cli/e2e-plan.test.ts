@@ -75,6 +75,14 @@ describe("the CloudTrail event that proves each scenario's caller", () => {
       { eventName: 'AssumeRoleWithWebIdentity', roleArn: 'arn:aws:iam::1:role/eks-oidc-demo-pod-identity-X' },
     ],
     [
+      'a refused web identity exchange for the IRSA role',
+      {
+        eventName: 'AssumeRoleWithWebIdentity',
+        roleArn: 'arn:aws:iam::1:role/eks-oidc-demo-irsa-Role',
+        errorCode: 'AccessDenied',
+      },
+    ],
+    [
       'a user of another stack',
       { eventName: 'ListBuckets', identityType: 'IAMUser', identity: 'arn:aws:iam::1:user/eks-oidc-demo-irsa-User' },
     ],

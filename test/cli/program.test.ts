@@ -55,7 +55,8 @@ describe('bin/lab.ts without an account or a cluster', () => {
   let cluster: FakeCluster;
   const runs: Record<string, Run> = {};
 
-  // The runs are independent: start them together so the suite stays fast.
+  // The runs are independent: start them together so the suite stays fast. A synth and seven CLI
+  // processes at once take minutes on a busy machine of two CPUs.
   beforeAll(async () => {
     cluster = await new FakeCluster().start();
     const labHome = homeWithKubeconfig(cluster.writeKubeconfig());
@@ -77,27 +78,33 @@ describe('bin/lab.ts without an account or a cluster', () => {
         runs[name] = await lab(args, home);
       }),
     );
-    // One synth and seven Node processes at once: minutes on a busy machine.
   }, 300_000);
   afterAll(() => cluster.stop());
 
   test('--help lists every command', () => {
     expect(runs.help.code).toBe(0);
-    for (const command of ['verify', 'rerun', 'trail', 'token', 'doctor', 'cost', 'leftovers', 'drill'])
+    for (const command of ['verify', 'rerun', 'trail', 'token', 'doctor', 'cost', 'leftovers', 'drill', 'kubeconfig'])
       expect(runs.help.stdout).toMatch(new RegExp(`^  ${command} `, 'm'));
   });
 
   test.each(['trail', 'leftovers', 'doctor'])('fails when %s finds no AWS credentials, with one line and no stack trace', (name) => {
-    expect(runs[name]).toEqual({ code: ExitCode.CANNOT_CHECK, stdout: '', stderr: `${NO_CREDENTIALS_MESSAGE}\n` });
+    expect(runs[name]).toEqual({ code: ExitCode.CANNOT_CHECK, stdout: expect.any(String), stderr: `${NO_CREDENTIALS_MESSAGE}\n` });
+  });
+
+  test('prints nothing else on stdout, or under --json the error as its one JSON document', () => {
+    expect(runs.trail.stdout).toBe('');
+    expect(runs.doctor.stdout).toBe('');
+    expect(JSON.parse(runs.leftovers.stdout)).toEqual({
+      ok: false,
+      error: { message: NO_CREDENTIALS_MESSAGE, exitCode: ExitCode.CANNOT_CHECK },
+    });
   });
 
   test('fails when verify finds no kubeconfig, and names the command that writes one', () => {
     expect(runs.verify.code).toBe(ExitCode.CANNOT_CHECK);
     expect(runs.verify.stdout).toBe('');
     expect(runs.verify.stderr.split('\n')).toEqual([
-      expect.stringMatching(
-        /^No kubeconfig found .*`aws eks update-kubeconfig --name eks-oidc-demo --region us-east-2 --role-arn <the eks-oidc-demo stack's ConfigCommand output>`/,
-      ),
+      expect.stringMatching(/^No kubeconfig found .*Run `npm run lab -- kubeconfig`, then retry\.$/),
       '',
     ]);
   });
@@ -105,7 +112,7 @@ describe('bin/lab.ts without an account or a cluster', () => {
   test('fails when the kubeconfig has no context for the lab cluster', () => {
     expect(runs.token.code).toBe(ExitCode.CANNOT_CHECK);
     expect(runs.token.stderr.split('\n')).toEqual([
-      expect.stringMatching(/has no context for the eks-oidc-demo cluster \(current: kind-playground\)\. Run `aws eks update-kubeconfig/),
+      expect.stringMatching(/has no context for the eks-oidc-demo cluster \(current: kind-playground\)\. Run `npm run lab -- kubeconfig`/),
       '',
     ]);
     // It never talked to the other cluster.

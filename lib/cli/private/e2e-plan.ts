@@ -76,8 +76,10 @@ function expectationFor(scenario: Scenario, caller: CallerKind): Pick<TrailExpec
       };
     case CallerKind.WEB_IDENTITY_ROLE:
       return {
-        looksFor: `AssumeRoleWithWebIdentity for role ${scenario.stackName}-…`,
-        matches: (e) => e.eventName === 'AssumeRoleWithWebIdentity' && (e.roleArn ?? '').includes(`:role/${scenario.stackName}-`),
+        looksFor: `AssumeRoleWithWebIdentity for role ${scenario.stackName}-…, not refused`,
+        // A refused exchange is logged too, with its errorCode (AWS re:Post, eks-troubleshoot-sdk-workload): it proves nothing.
+        matches: (e) =>
+          e.eventName === 'AssumeRoleWithWebIdentity' && !e.errorCode && (e.roleArn ?? '').includes(`:role/${scenario.stackName}-`),
       };
     case CallerKind.POD_IDENTITY_ROLE:
       return {

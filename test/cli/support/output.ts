@@ -5,12 +5,19 @@ import { Output, Terminal } from '../../../lib/cli/output';
 export class CapturedTerminal implements Terminal {
   private out = '';
   private err = '';
-  readonly stdout = new Writable({
-    write: (chunk, _encoding, done) => {
-      this.out += String(chunk);
-      done();
-    },
-  });
+  /**
+   * As wide as a wide terminal, so that a table row reads on one line; a test of the wrapping
+   * sets its own width, or none for a pipe's 100 columns.
+   */
+  readonly stdout: Writable & { columns?: number } = Object.assign(
+    new Writable({
+      write: (chunk, _encoding, done) => {
+        this.out += String(chunk);
+        done();
+      },
+    }),
+    { columns: 400 },
+  );
   readonly stderr = new Writable({
     write: (chunk, _encoding, done) => {
       this.err += String(chunk);
