@@ -234,7 +234,10 @@ function awsCallsIn(dir: string): Set<string> {
     sts: 'sts',
   };
   const actions = new Set<string>();
-  const files = fs.readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((file) => file.endsWith('.ts'));
+  // `lab audit` reads any cluster with the caller's own credentials, never with the CI role; its
+  // calls are checked against its own policy (lib/cli/audit/lab-audit-iam-policy.json) in test/cli/audit.
+  const audit = (file: string) => file.startsWith(`audit${path.sep}`) || file === path.join('sources', 'live.ts');
+  const files = fs.readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((file) => file.endsWith('.ts') && !audit(file));
   for (const file of files) {
     const source = fs.readFileSync(path.join(dir, file), 'utf8');
     for (const [, names, client] of source.matchAll(/import\s*\{([^}]*)\}\s*from\s*'@aws-sdk\/client-([a-z0-9-]+)'/g)) {

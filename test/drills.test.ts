@@ -123,7 +123,10 @@ const CASES: DrillCase[] = [
     drill: Drill.POD_IDENTITY_NO_TAG_SESSION,
     stack: POD_IDENTITY,
     edit: (t) => (roleOf(t).Properties.AssumeRolePolicyDocument.Statement[0].Action = 'sts:AssumeRole'),
-    doctor: { check: 'role trust', names: /trusts pods\.eks\.amazonaws\.com without sts:TagSession/ },
+    doctor: {
+      check: "EKSPI1 association's role trusts pods.eks.amazonaws.com",
+      names: /trusts pods\.eks\.amazonaws\.com without sts:TagSession/,
+    },
   },
   {
     drill: Drill.POD_IDENTITY_PODS_FIRST,

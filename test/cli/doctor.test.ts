@@ -90,7 +90,7 @@ describe('lab doctor --offline', () => {
       'trust sub',
       'trust aud',
       'association',
-      'agent add-on',
+      'EKSPI6 Pod Identity agent installed',
       'pods wait for service account',
       'pods wait for secret',
     ]) {
@@ -152,7 +152,9 @@ describe('lab doctor --offline', () => {
     expect(text).toMatch(
       /✓ \[old-sdk\] CLI new enough: Pod pod-identity\/eks-iam-test9 runs AWS CLI 2\.14\.6, older than 2\.15\.0, on purpose/,
     );
-    expect(text).toMatch(/✓ \[precedence\] one mode per service account: precedence\/eks-iam-test has both/);
+    expect(text).toMatch(
+      /✓ \[precedence\] EKSCRED2 IRSA and Pod Identity on one service account: Service account precedence\/eks-iam-test has both/,
+    );
   });
 
   test('says which scenario stacks it skipped when they are not in the assembly', async () => {
@@ -161,6 +163,36 @@ describe('lab doctor --offline', () => {
     const { code, text } = await doctor(dir);
     expect(code).toBe(ExitCode.OK);
     expect(text).toContain(`Skipped (stack not in ${dir}): irsa (${IRSA})`);
+  });
+
+  test('runs the rules lab audit runs over the lab: its lessons pass, named as lessons', async () => {
+    const { text, failed } = await doctor(synthesized);
+    expect(failed).toEqual([]);
+    expect(text).toMatch(/✓ \[node-role\] EKSIMDS3 pod falls back to the node role: .*pod node-role\/eks-iam-test1.* On purpose: /);
+    expect(text).toMatch(/✓ \[bystander\] EKSIMDS3 pod falls back to the node role: .*pod bystander\/eks-iam-bystander.* On purpose: /);
+    expect(text).toMatch(/✓ \[cluster\] EKSPI5 [^:]+: Nothing found/);
+  });
+
+  test('fails a mistake only a shared rule names: a StringLike wildcard that lets every service account of the namespace assume the role', async () => {
+    // GIVEN
+    const dir = broken(IRSA, (t) => {
+      Object.assign(
+        trustConditions(t),
+        replaceStrings(trustConditions(t), 'system:serviceaccount:irsa:eks-iam-test', 'system:serviceaccount:irsa:*'),
+      );
+      const role = resourceOfType(t, 'AWS::IAM::Role', (r) =>
+        JSON.stringify(r.Properties.AssumeRolePolicyDocument).includes('AssumeRoleWithWebIdentity'),
+      );
+      const statement = role.Properties.AssumeRolePolicyDocument.Statement[0];
+      statement.Condition = { StringLike: statement.Condition.StringEquals };
+    });
+    // WHEN
+    const { code, failed } = await doctor(dir);
+    // THEN
+    expect(code).toBe(ExitCode.CHECK_FAILED);
+    expect(failed).toContainEqual(
+      expect.objectContaining({ scope: 'irsa', check: expect.stringMatching(/^EKSIRSA5 /), fix: expect.stringMatching(/\w+ \w+/) }),
+    );
   });
 
   const cases: { name: string; stack: string; edit: (template: any) => void; check: string; names: RegExp }[] = [
@@ -189,7 +221,7 @@ describe('lab doctor --offline', () => {
           ),
         );
       },
-      check: 'one mode per service account',
+      check: 'EKSCRED2 IRSA and Pod Identity on one service account',
       names:
         /pod-identity\/eks-iam-test has both the eks\.amazonaws\.com\/role-arn annotation and a Pod Identity association: the webhook gives the association precedence/,
     },
@@ -324,7 +356,7 @@ describe('lab doctor --offline', () => {
         );
         role.Properties.AssumeRolePolicyDocument.Statement[0].Action = 'sts:AssumeRole';
       },
-      check: 'role trust',
+      check: "EKSPI1 association's role trusts pods.eks.amazonaws.com",
       names: /trusts pods\.eks\.amazonaws\.com without sts:TagSession/,
     },
     {
@@ -348,7 +380,7 @@ describe('lab doctor --offline', () => {
         if (!id) throw new Error('no agent add-on in the cluster stack');
         delete t.Resources[id];
       },
-      check: 'agent add-on',
+      check: 'EKSPI6 Pod Identity agent installed',
       names: /no eks-pod-identity-agent add-on/,
     },
     {

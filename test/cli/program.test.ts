@@ -5,6 +5,9 @@ import { join } from 'node:path';
 import { NO_CREDENTIALS_MESSAGE } from '../../lib/cli/aws-clients';
 import { ExitCode } from '../../lib/cli/errors';
 import { runLab } from '../../lib/cli/program';
+import { writeSnapshotDir } from '../../lib/cli/sources/snapshot';
+import { HANDMADE } from './audit/handmade';
+import { healthySnapshot } from './rules/support/snapshot';
 import { synthLab } from './support/assembly';
 import { FakeCluster } from './support/fake-cluster';
 import { CapturedTerminal } from './support/output';
@@ -123,6 +126,34 @@ describe('bin/lab.ts without an account or a cluster', () => {
 });
 
 describe('runLab', () => {
+  test.each([
+    { name: 'a healthy cluster', snapshot: () => healthySnapshot(), expected: ExitCode.OK },
+    {
+      name: 'a trust with a wildcard under StringEquals',
+      snapshot: () => HANDMADE['wildcard under StringEquals'].snapshot(),
+      expected: ExitCode.CHECK_FAILED,
+    },
+  ])('lab audit --from a snapshot of $name exits $expected', async ({ snapshot, expected }) => {
+    const dir = mkdtempSync(join(tmpdir(), 'lab-audit-from-'));
+    writeSnapshotDir(dir, snapshot());
+    const terminal = new CapturedTerminal();
+    const code = await runLab(['audit', '--from', dir], {
+      terminal,
+      env: {},
+      connectAws: async () => {
+        throw new Error('lab audit --from must not reach AWS');
+      },
+    });
+    expect(code).toBe(expected);
+  });
+
+  test('lab audit --from a directory that is not there cannot check, and says how to collect one', async () => {
+    const terminal = new CapturedTerminal();
+    const code = await runLab(['audit', '--from', join(tmpdir(), 'no-such-snapshot')], { terminal, env: {} });
+    expect(code).toBe(ExitCode.CANNOT_CHECK);
+    expect(terminal.errors).toMatch(/^No snapshot directory .*no-such-snapshot\. Collect one with `lab audit --cluster NAME --save /);
+  });
+
   test('fails on an unknown scenario and lists the known ones', async () => {
     const terminal = new CapturedTerminal();
     const code = await runLab(['rerun', 'nope'], { terminal, env: {} });

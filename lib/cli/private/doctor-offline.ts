@@ -3,20 +3,15 @@ import { ImdsMode } from '../../lab-config';
 import { LabToggles, SCENARIOS, Scenario, ScenarioId, scenario as scenarioById } from '../../scenarios';
 import { KubeObject, LabAssembly, ManifestResource, StackTemplate } from '../assembly';
 import { LabError } from '../errors';
+import { modelFromAssembly } from '../sources/assembly';
 import { checkRecordedDrill } from './doctor-drill';
+import { ruleChecks } from './doctor-rules';
 import { checkPodIdentityFeatures } from './doctor-pod-identity-features';
 import { CLUSTER_SCOPE, FindingList } from './findings';
 import { OIDC_PROVIDER_TYPES, PLACEHOLDER_ISSUER } from './intrinsics';
 import { MODE_LABEL, cliTooOld } from './cli-version';
 import { PodSpec, STATIC_KEY_ENV, envNames } from './kube-names';
-import {
-  IMDS_HOP_LIMIT,
-  IRSA_ROLE_ANNOTATION,
-  POD_IDENTITY_AGENT_ADDON,
-  POD_IDENTITY_PRINCIPAL,
-  STS_AUDIENCE,
-  STS_AUDIENCE_TYPO,
-} from '../../lab-names';
+import { IMDS_HOP_LIMIT, IRSA_ROLE_ANNOTATION, STS_AUDIENCE, STS_AUDIENCE_TYPO } from '../../lab-names';
 
 /** The result of the offline checks. */
 export interface OfflineReport {
@@ -56,19 +51,20 @@ export function offlineChecks(assembly: LabAssembly): OfflineReport {
     }
     checkPods(stack, scenario, findings);
     if (scenario.id === ScenarioId.IRSA) checkIrsa(stack, scenario, findings);
-    if (POD_IDENTITY_SCENARIOS.includes(scenario.id)) checkPodIdentity(stack, scenario, assembly.clusterStack, findings);
+    if (POD_IDENTITY_SCENARIOS.includes(scenario.id)) checkPodIdentity(stack, scenario, findings);
     // EKS Pod Identity since its launch: each scenario with probes has its own association.
     if (scenario.probes) {
-      checkPodIdentity(stack, scenario, assembly.clusterStack, findings);
+      checkPodIdentity(stack, scenario, findings);
       checkPodIdentityFeatures(stack, scenario, findings);
     }
     checkSecretRefs(stack, scenario, findings);
   }
   for (const stack of assembly.stacks) {
     checkNoSecretMaterial(stack, findings);
-    checkOneModePerServiceAccount(stack, findings);
     checkCliVersions(stack, findings);
   }
+  // The rules lab audit runs, over the lab as the deploy would leave the cluster.
+  ruleChecks(modelFromAssembly(assembly), toggles, findings);
   return { findings, skipped, toggles };
 }
 
@@ -469,7 +465,7 @@ function checkCondition(
   findings.pass(scenario.id, check, `${roleId} requires ${claim} = ${expected} (StringEquals).`);
 }
 
-function checkPodIdentity(stack: StackTemplate, scenario: Scenario, cluster: StackTemplate | undefined, findings: FindingList): void {
+function checkPodIdentity(stack: StackTemplate, scenario: Scenario, findings: FindingList): void {
   const associations = stack.resourcesOfType('AWS::EKS::PodIdentityAssociation');
   const matching = associations.filter(
     ({ resource }) =>
@@ -498,30 +494,15 @@ function checkPodIdentity(stack: StackTemplate, scenario: Scenario, cluster: Sta
         `Set ClusterName to ${LAB_CLUSTER.name}.`,
       );
     }
+    // Whether the role trusts the Pod Identity service principal is the shared rule EKSPI1's to say.
     const roleId = roleIdFromArn(stack.property(resource, 'RoleArn'));
-    const trust = roleId ? statements(stack, roleId) : [];
-    const trusted = trust.find((s) => JSON.stringify(s.Principal?.Service ?? '').includes(POD_IDENTITY_PRINCIPAL));
-    const missing = ['sts:AssumeRole', 'sts:TagSession'].filter((action) => !trusted || !actions(trusted).includes(action));
-    if (!roleId) {
-      findings.pass(
-        scenario.id,
-        'association',
-        `${logicalId} links ${scenario.namespace}/${scenario.serviceAccount} to a role outside the stack.`,
-      );
-    } else if (missing.length > 0) {
-      findings.fail(
-        scenario.id,
-        'role trust',
-        `${roleId} ${trusted ? `trusts ${POD_IDENTITY_PRINCIPAL} without ${missing.join(' and ')}` : `does not trust ${POD_IDENTITY_PRINCIPAL}`}: the agent cannot assume it.`,
-        `Trust Service ${POD_IDENTITY_PRINCIPAL} with both sts:AssumeRole and sts:TagSession.`,
-      );
-    } else {
-      findings.pass(
-        scenario.id,
-        'association',
-        `${logicalId} links ${scenario.namespace}/${scenario.serviceAccount} to ${roleId}, which trusts ${POD_IDENTITY_PRINCIPAL}.`,
-      );
-    }
+    findings.pass(
+      scenario.id,
+      'association',
+      roleId
+        ? `${logicalId} links ${scenario.namespace}/${scenario.serviceAccount} to ${roleId}.`
+        : `${logicalId} links ${scenario.namespace}/${scenario.serviceAccount} to a role outside the stack.`,
+    );
     const pods = podsOf(stack, scenario);
     const late = pods.filter((pod) => !stack.dependsOn(pod.manifest.logicalId, logicalId));
     if (late.length > 0) {
@@ -535,20 +516,6 @@ function checkPodIdentity(stack: StackTemplate, scenario: Scenario, cluster: Sta
       findings.pass(scenario.id, 'pods wait for association', `The pods are applied after ${logicalId}.`);
     }
   }
-
-  const addon = cluster
-    ?.resourcesOfType('AWS::EKS::Addon')
-    .find(({ resource }) => cluster.property(resource, 'AddonName') === POD_IDENTITY_AGENT_ADDON);
-  if (!addon) {
-    findings.fail(
-      scenario.id,
-      'agent add-on',
-      `The cluster stack has no ${POD_IDENTITY_AGENT_ADDON} add-on: nothing on the node answers the pods' credential requests.`,
-      'Add the EKS Pod Identity agent add-on to the cluster (EksPodIdentityAgentAddOn).',
-    );
-  } else {
-    findings.pass(scenario.id, 'agent add-on', `The cluster stack installs ${POD_IDENTITY_AGENT_ADDON} (${addon.logicalId}).`);
-  }
 }
 
 /** The service accounts a stack gives a Pod Identity association, as `namespace/name`. */
@@ -558,37 +525,6 @@ function associatedAccounts(stack: StackTemplate): Set<string> {
       .resourcesOfType('AWS::EKS::PodIdentityAssociation')
       .map(({ resource }) => `${String(stack.property(resource, 'Namespace'))}/${String(stack.property(resource, 'ServiceAccount'))}`),
   );
-}
-
-/**
- * A service account with both an IRSA annotation and a Pod Identity association gets Pod Identity
- * alone: the webhook gives container credentials precedence and never reads the annotation
- * (amazon-eks-pod-identity-webhook `pkg/handler/handler.go`, `buildPodPatchConfig`). Only the
- * precedence scenario does that on purpose.
- */
-function checkOneModePerServiceAccount(stack: StackTemplate, findings: FindingList): void {
-  const associated = associatedAccounts(stack);
-  for (const manifest of stack.manifests()) {
-    for (const object of manifest.objects.filter((o) => o.kind === 'ServiceAccount' && o.metadata?.annotations?.[IRSA_ROLE_ANNOTATION])) {
-      const account = `${object.metadata?.namespace ?? 'default'}/${object.metadata?.name}`;
-      if (!associated.has(account)) continue;
-      const precedence = scenarioById(ScenarioId.PRECEDENCE);
-      if (account === `${precedence.namespace}/${precedence.serviceAccount}` && stack.stackName === precedence.stackName) {
-        findings.pass(
-          ScenarioId.PRECEDENCE,
-          'one mode per service account',
-          `${account} has both the ${IRSA_ROLE_ANNOTATION} annotation and an association, as the precedence scenario shows: the webhook injects Pod Identity and ignores the annotation.`,
-        );
-        continue;
-      }
-      findings.fail(
-        scopeOf(stack),
-        'one mode per service account',
-        `Service account ${account} has both the ${IRSA_ROLE_ANNOTATION} annotation and a Pod Identity association: the webhook gives the association precedence, so the IRSA role is silently never used.`,
-        `Keep one: remove the ${IRSA_ROLE_ANNOTATION} annotation, or the association.`,
-      );
-    }
-  }
 }
 
 /**

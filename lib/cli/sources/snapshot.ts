@@ -99,7 +99,8 @@ export function modelFromSnapshot(documents: SnapshotDocuments, source: SourceKi
   };
 }
 
-function serviceAccountOf(object: Json): ServiceAccount {
+/** A service account as `kubectl get serviceaccounts -o json` lists it. */
+export function serviceAccountOf(object: Json): ServiceAccount {
   return {
     namespace: object.metadata?.namespace ?? 'default',
     name: object.metadata?.name ?? '?',
@@ -137,7 +138,8 @@ function containerOf(container: Json): Container {
   };
 }
 
-function podOf(object: Json): Pod {
+/** A pod as `kubectl get pods -o json` lists it. */
+export function podOf(object: Json): Pod {
   const spec = object.spec ?? {};
   return {
     namespace: object.metadata?.namespace ?? 'default',

@@ -25,7 +25,7 @@ export const twoMechanisms: Rule = {
           mechanism: Mechanism.POD_IDENTITY,
           field: 'metadata.annotations["eks.amazonaws.com/role-arn"]',
           expected: 'absent, since association ' + associations[0].id + ' exists',
-          message: `Annotated with ${account.roleArn} and associated with ${associations[0].roleArn} (${associations[0].id}): Pod Identity takes precedence, so the annotated role is never used.`,
+          message: `Service account ${account.namespace}/${account.name} has both the eks.amazonaws.com/role-arn annotation and a Pod Identity association: the webhook gives the association precedence, so the annotated role ${account.roleArn} is never used (association ${associations[0].id}, role ${associations[0].roleArn}).`,
           fix: `Remove the annotation from ${account.namespace}/${account.name}, or delete association ${associations[0].id}.`,
         }),
       ];

@@ -17,7 +17,8 @@ export const annotatedRoleExists: Rule = {
     return irsaAccounts(model).flatMap((account) => {
       const subject = `service account ${account.namespace}/${account.name}`;
       const arn = account.roleArn!;
-      if (!/^arn:aws[\w-]*:iam::\d{12}:role\/.+/.test(arn)) {
+      // A synthesized assembly's ARN carries CloudFormation's account placeholder instead of the number.
+      if (!/^arn:aws[\w-]*:iam::(\d{12}|\$\{AWS::AccountId\}):role\/.+/.test(arn)) {
         return [
           finding(this, {
             subject,

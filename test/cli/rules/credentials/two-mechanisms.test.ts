@@ -13,7 +13,7 @@ describe(twoMechanisms.id, () => {
       expect.objectContaining({
         subject: 'service account shop/api',
         mechanism: 'EKS Pod Identity',
-        message: expect.stringMatching(/Pod Identity takes precedence/),
+        message: expect.stringMatching(/the webhook gives the association precedence/),
       }),
     ]);
   });

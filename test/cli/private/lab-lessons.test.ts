@@ -1,0 +1,45 @@
+import { lessonOf } from '../../../lib/cli/private/lab-lessons';
+import { Finding, Severity } from '../../../lib/cli/rules';
+import { ImdsMode } from '../../../lib/lab-config';
+import { ScenarioId } from '../../../lib/scenarios';
+
+const finding = (ruleId: string, subject: string): Finding => ({
+  ruleId,
+  subject,
+  severity: Severity.WARNING,
+  message: 'found',
+  fix: 'fix it',
+  verifiable: true,
+});
+const OPEN = { imds: ImdsMode.OPEN, nodeRoleS3Access: false };
+const LEAKY = { imds: ImdsMode.LEAKY, nodeRoleS3Access: false };
+
+describe('the lab lessons', () => {
+  test.each([
+    ['EKSIMDS3', 'pod node-role/eks-iam-test1', ScenarioId.NODE_ROLE],
+    ['EKSKEYS1', 'pod secret-injected/eks-iam-test5', ScenarioId.SECRET_INJECTED],
+    ['EKSSDK1', 'pod pod-identity/eks-iam-test9', ScenarioId.OLD_SDK],
+    ['EKSCRED2', 'service account precedence/eks-iam-test', ScenarioId.PRECEDENCE],
+    ['EKSIMDS1', 'node a node of lab', ScenarioId.NODE_ROLE],
+  ])('%s on %s is the %s lesson', (ruleId, subject, scenario) => {
+    expect(lessonOf(finding(ruleId, subject), OPEN)?.scenario).toBe(scenario);
+  });
+
+  test.each([
+    // The same mistakes outside the scenarios that teach them are failures.
+    ['EKSIMDS3', 'pod irsa/eks-iam-test3'],
+    ['EKSKEYS1', 'pod irsa/eks-iam-test3'],
+    ['EKSSDK1', 'pod pod-identity/eks-iam-test7'],
+    ['EKSCRED2', 'service account pod-identity/eks-iam-test'],
+    // A lesson's subject under another rule is no lesson.
+    ['EKSIRSA4', 'pod node-role/eks-iam-test1'],
+  ])('%s on %s is no lesson', (ruleId, subject) => {
+    expect(lessonOf(finding(ruleId, subject), OPEN)).toBeUndefined();
+  });
+
+  test('the nodes open to pods are a lesson only under imds=open, the toggle that teaches it', () => {
+    expect(lessonOf(finding('EKSIMDS1', 'node a node of lab'), LEAKY)).toBeUndefined();
+    expect(lessonOf(finding('EKSIMDS2', 'node group lab'), LEAKY)).toBeUndefined();
+    expect(lessonOf(finding('EKSIMDS2', 'node group lab'), undefined)).toBeUndefined();
+  });
+});
