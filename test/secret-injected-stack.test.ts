@@ -175,7 +175,14 @@ describe('secret-injected stack', () => {
     test('carries only names and an ARN in its properties', () => {
       // THEN
       const [secretId] = logicalIdsOf(template, 'AWS::SecretsManager::Secret');
-      expect(Object.keys(writer.Properties).sort()).toEqual(['ClusterName', 'Namespace', 'SecretName', 'ServiceTimeout', 'ServiceToken', 'SourceSecretArn']);
+      expect(Object.keys(writer.Properties).sort()).toEqual([
+        'ClusterName',
+        'Namespace',
+        'SecretName',
+        'ServiceTimeout',
+        'ServiceToken',
+        'SourceSecretArn',
+      ]);
       expect(writer.Properties).toMatchObject({
         ClusterName: 'eks-oidc-demo',
         Namespace: 'secret-injected',

@@ -1,5 +1,5 @@
 import { contextArgs, describeToggles, toggleVariants } from '../../lib/cli/private/e2e-plan';
-import { ImdsMode } from '../../lib/lab-config';
+import { parseLabConfig } from '../../lib/lab-config';
 import { LabToggles } from '../../lib/scenarios';
 import { CDK_JSON_CONTEXT, LAB_STACKS } from '../util';
 import { ALL_PODS, expectedView, userView } from './expected-lab';
@@ -11,8 +11,8 @@ jest.setTimeout(900_000);
 /** `lab e2e` deploys with `--concurrency 4` (lib/cli/e2e.ts). */
 const E2E_CONCURRENCY = 4;
 
-/** The toggles cdk.json deploys, which `lab e2e` reads back from the synthesized assembly. */
-const BASE: LabToggles = { imds: CDK_JSON_CONTEXT.imds as ImdsMode, nodeRoleS3Access: CDK_JSON_CONTEXT.nodeRoleS3Access as boolean };
+/** The toggles a deploy with cdk.json alone gets, which `lab e2e` reads back from the synthesized assembly. */
+const BASE: LabToggles = (({ imds, nodeRoleS3Access }) => ({ imds, nodeRoleS3Access }))(parseLabConfig((key) => CDK_JSON_CONTEXT[key]));
 
 /** `-c key=value` pairs as a context record. */
 function asContext(args: string[]): Record<string, string> {

@@ -79,7 +79,8 @@ export class LabCloud {
       ...Array.from({ length: NODE_POD_CAPACITY.coreDnsPods }, () => 'kube-system/coredns'),
       ...(options.extraDaemonSets ?? []),
     ];
-    const api = await new FakeApiServer({ daemonSets }).start();
+    // The node takes as many pods as the node group computes for it (NODE_POD_CAPACITY).
+    const api = await new FakeApiServer({ daemonSets, maxPods: NODE_POD_CAPACITY.maxPods }).start();
     return new LabCloud(tools, api, options.account ?? '123456789012', new Set(daemonSets.map((d) => d.split('/')[0])));
   }
 
