@@ -196,23 +196,6 @@ export function createProgram(deps: LabDependencies, exit: (code: ExitCode) => v
     });
 
   program
-    .command('audit')
-    .description('diagnoses how the pods of any EKS cluster get AWS credentials, read-only (or a saved snapshot, offline)')
-    .option('--cluster <name>')
-    .option('--region <region>')
-    .option('--from <dir>')
-    .option('--save <dir>')
-    .option('--include-secrets')
-    .option('--sarif')
-    .option('--print-policy')
-    .addOption(json())
-    .addOption(new Option('--fail-on <severity>').choices(['error', 'warning', 'note']).default('warning'))
-    .action(async (options: import('./audit/audit').AuditOptions & { json?: boolean; failOn: string }) => {
-      const { runAudit, auditDeps } = await import('./audit/audit');
-      exit(await runAudit({ ...options, failOn: options.failOn as never }, auditDeps(output(options), deps.terminal)));
-    });
-
-  program
     .command('drill')
     .description(
       'lists the known mistakes the lab can deploy on purpose (-c drill=<name>) and what each breaks; with a name, shows that one',
@@ -232,6 +215,24 @@ export function createProgram(deps: LabDependencies, exit: (code: ExitCode) => v
       const { runLeftovers } = await import('./leftovers');
       const aws = await connect();
       exit(await runLeftovers({ aws, out: output(options) }));
+    });
+
+  // Last of the lab's own commands: what a user takes home to any other cluster.
+  program
+    .command('audit')
+    .description('diagnoses how the pods of any EKS cluster get AWS credentials, read-only (or a saved snapshot, offline)')
+    .option('--cluster <name>')
+    .option('--region <region>')
+    .option('--from <dir>')
+    .option('--save <dir>')
+    .option('--include-secrets')
+    .option('--sarif')
+    .option('--print-policy')
+    .addOption(json())
+    .addOption(new Option('--fail-on <severity>').choices(['error', 'warning', 'note']).default('warning'))
+    .action(async (options: import('./audit/audit').AuditOptions & { json?: boolean; failOn: string }) => {
+      const { runAudit, auditDeps } = await import('./audit/audit');
+      exit(await runAudit({ ...options, failOn: options.failOn as never }, auditDeps(output(options), deps.terminal)));
     });
 
   program

@@ -29,7 +29,20 @@ describe('lab --help', () => {
       terminal.text.indexOf('\n\n', terminal.text.indexOf('Commands:')),
     );
     const commands = [...section.matchAll(/^ {2}(\w+) /gm)].map((m) => m[1]);
-    expect(commands).toEqual(['cost', 'doctor', 'kubeconfig', 'verify', 'rerun', 'trail', 'token', 'drill', 'leftovers', 'e2e', 'help']);
+    expect(commands).toEqual([
+      'cost',
+      'doctor',
+      'kubeconfig',
+      'verify',
+      'rerun',
+      'trail',
+      'token',
+      'drill',
+      'leftovers',
+      'audit',
+      'e2e',
+      'help',
+    ]);
     for (const variable of ['KUBECONFIG', 'AWS_PROFILE', 'AWS_EC2_METADATA_DISABLED', 'LAB_DEBUG'])
       expect(terminal.text).toContain(variable);
     expect(terminal.text).toContain('npm run --silent lab -- verify --json | jq .');
