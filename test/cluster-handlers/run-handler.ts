@@ -1,10 +1,22 @@
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 
 const HANDLERS = join(__dirname, '..', '..', 'lib', 'cluster-handlers');
+
+let python: string | undefined;
+
+/**
+ * The Python interpreter itself, found once. `python3` on PATH may be a version manager's shim
+ * (pyenv's is a shell script), which costs several times the interpreter's own start-up on every
+ * handler run.
+ */
+export function pythonExecutable(): string {
+  python ??= execFileSync('python3', ['-c', 'import sys; print(sys.executable)'], { encoding: 'utf8' }).trim();
+  return python;
+}
 
 /**
  * Whether the Lambda layer's kubectl, a Linux x86-64 binary, can run on this machine. Where it
@@ -110,7 +122,7 @@ export async function runHandler(
     '    sys.exit(1)',
     'print("HANDLER-RESULT " + json.dumps(result))',
   ].join('\n');
-  const child = execFile('python3', ['-c', driver], {
+  const child = execFile(pythonExecutable(), ['-c', driver], {
     env: {
       PATH: `${toolsPath}:${process.env.PATH}`,
       AWS_EC2_METADATA_DISABLED: 'true',

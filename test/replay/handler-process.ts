@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
-import { HandlerTools } from '../cluster-handlers/run-handler';
+import { HandlerTools, pythonExecutable } from '../cluster-handlers/run-handler';
 
 const HANDLERS = join(__dirname, '..', '..', 'lib', 'cluster-handlers');
 
@@ -71,7 +71,7 @@ export async function invokeHandler(
     'print("HANDLER-WAITED " + str(VirtualTime.now), file=sys.stderr)',
     'print("HANDLER-RESULT " + json.dumps(result))',
   ].join('\n');
-  const child = execFile('python3', ['-c', driver], {
+  const child = execFile(pythonExecutable(), ['-c', driver], {
     env: {
       PATH: `${toolsPath}:${process.env.PATH}`,
       AWS_EC2_METADATA_DISABLED: 'true',
