@@ -137,7 +137,7 @@ describe('assertKnownContextKeys', () => {
         nodeRoleS3Access: 'true',
         drill: 'irsa-aud-typo',
         'aws:cdk:enable-path-metadata': true,
-        'availability-zones:account=111111111111:region=us-east-2': ['us-east-2a'],
+        'availability-zones:account=123456789012:region=us-east-2': ['us-east-2a'],
         'acknowledged-issue-numbers': [],
       }),
     ).not.toThrow();

@@ -16,13 +16,13 @@ HANDLERS = pathlib.Path(__file__).resolve().parents[2] / 'lib' / 'cluster-handle
 sys.path.insert(0, str(HANDLERS))
 import kube  # noqa: E402 - the handlers import it by this name, as Lambda does
 
-SOURCE_ARN = 'arn:aws:secretsmanager:us-east-2:111111111111:secret:static-keys-AbCdEf'
+SOURCE_ARN = 'arn:aws:secretsmanager:us-east-2:123456789012:secret:static-keys-AbCdEf'
 # Dummy values shaped like a real key pair, so a leak would be easy to spot.
 ACCESS_KEY_ID = 'AKIAIOSFODNN7EXAMPLE'
 SECRET_ACCESS_KEY = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY'
 SOURCE = {'AWS_ACCESS_KEY_ID': ACCESS_KEY_ID, 'AWS_SECRET_ACCESS_KEY': SECRET_ACCESS_KEY}
 PROPS = {
-    'ServiceToken': 'arn:aws:lambda:us-east-2:111111111111:function:provider',
+    'ServiceToken': 'arn:aws:lambda:us-east-2:123456789012:function:provider',
     'ClusterName': 'eks-oidc-demo',
     'Namespace': 'secret-injected',
     'SecretName': 'aws-static-keys',

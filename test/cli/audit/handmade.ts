@@ -72,8 +72,8 @@ export const HANDMADE: Record<string, { snapshot: () => Record<string, any>; exp
   'cross-account role': {
     snapshot: () => {
       const snapshot = healthySnapshot();
-      snapshot.serviceAccounts.items[0] = serviceAccount('web', 'reports', 'arn:aws:iam::444455556666:role/reports-reader');
-      snapshot.pods.items[0].spec.containers[0].env[0].value = 'arn:aws:iam::444455556666:role/reports-reader';
+      snapshot.serviceAccounts.items[0] = serviceAccount('web', 'reports', 'arn:aws:iam::123456789012:role/reports-reader');
+      snapshot.pods.items[0].spec.containers[0].env[0].value = 'arn:aws:iam::123456789012:role/reports-reader';
       snapshot.roles = snapshot.roles.slice(1);
       return snapshot;
     },
