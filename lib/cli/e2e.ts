@@ -1,14 +1,16 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CloudFormationClient, DescribeStacksCommand, Stack, StackStatus } from '@aws-sdk/client-cloudformation';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { DEPLOY_CONCURRENCY, LAB_CLUSTER } from '../cluster-contract';
 import { CI_ACCESS_STACK_NAME } from '../lab-names';
+import { CONTEXT_FILE } from '../remembered-toggles';
 import { LabToggles, SCENARIOS } from '../scenarios';
 import { LabAssembly } from './assembly';
 import { Clock } from './clock';
 import { ExitCode, LabError, firstLine } from './errors';
+import { KUBECONFIG_COMMAND, KubeconfigResult } from './kubeconfig';
 import { Terminal } from './output';
 import { contextArgs, describeToggles, labStackNames, toggleVariants, trailExpectations } from './private/e2e-plan';
 import {
@@ -61,6 +63,13 @@ export interface E2eOptions {
    * @default 60
    */
   readonly settleTimeoutMinutes?: number;
+  /**
+   * The file where deploys remember their toggles. The run deploys each toggle with `-c`, which
+   * the lab remembers there; it is put back as it was at the start, so the next deploy after the
+   * run gets the user's toggles, not the last ones the run tried.
+   * @default cdk.context.json
+   */
+  readonly contextFile?: string;
 }
 
 export interface E2eDeps {
@@ -120,12 +129,14 @@ class E2eRun {
   async run(): Promise<ExitCode> {
     const aws = await this.deps.aws();
     const account = await this.preflight(aws);
+    const contextFile = this.options.contextFile ?? CONTEXT_FILE;
+    const rememberedBefore = existsSync(contextFile) ? readFileSync(contextFile, 'utf8') : undefined;
     const stop = this.deps.interrupts.onInterrupt((signal) => this.onInterrupt(signal));
     try {
       if (this.options.reuse || this.options.cleanupOnly) this.deployStartedAt = this.started;
       if (!this.options.cleanupOnly) {
         try {
-          await this.mainPhases(aws.cloudFormation);
+          await this.mainPhases();
         } catch (err) {
           // Whatever went wrong, the destroy below still runs.
           if (!(err instanceof Blocking)) this.record({ name: 'e2e', status: PhaseStatus.FAILED, seconds: 0, detail: firstLine(err) });
@@ -135,6 +146,7 @@ class E2eRun {
     } finally {
       stop();
       if (this.kubeconfigDir) rmSync(this.kubeconfigDir, { recursive: true, force: true });
+      this.restoreContextFile(contextFile, rememberedBefore);
     }
     return this.report(account);
   }
@@ -175,7 +187,7 @@ class E2eRun {
 
   // ---- the checks ---------------------------------------------------------------------------
 
-  private async mainPhases(cloudFormation: CloudFormationClient): Promise<void> {
+  private async mainPhases(): Promise<void> {
     const assembly = this.options.assembly;
     let base: LabToggles | undefined;
 
@@ -202,9 +214,7 @@ class E2eRun {
     );
 
     await this.deploy('deploy', base!);
-    await this.phase('kubeconfig', `aws eks update-kubeconfig --name ${LAB_CLUSTER.name} --role-arn <access role>`, true, async () =>
-      this.writeKubeconfig(cloudFormation),
-    );
+    await this.phase('kubeconfig', KUBECONFIG_COMMAND, true, async () => this.writeKubeconfig());
     await this.verify('verify', base!, base!);
     await this.phase('doctor (deployed)', `npm run lab -- doctor --assembly ${assembly}`, false, async () =>
       this.expectOk(await this.lab(['doctor', '--assembly', assembly], this.kubeEnv()), findingsSummary),
@@ -298,18 +308,26 @@ class E2eRun {
     }
   }
 
-  /** Writes a kubeconfig for the cluster's access role, the one the cluster stack's ConfigCommand names. */
-  private async writeKubeconfig(cloudFormation: CloudFormationClient): Promise<string> {
-    const [stack] = (await cloudFormation.send(new DescribeStacksCommand({ StackName: LAB_CLUSTER.name }))).Stacks ?? [];
-    const command = stack?.Outputs?.find((o) => o.OutputValue?.startsWith('aws eks update-kubeconfig'))?.OutputValue;
-    const roleArn = command ? /--role-arn (\S+)/.exec(command)?.[1] : undefined;
-    if (!roleArn) throw new Error(`The ${LAB_CLUSTER.name} stack has no ConfigCommand output naming the access role.`);
+  /**
+   * Writes a kubeconfig of the run's own, with `lab kubeconfig`, for the cluster's access role:
+   * the user's kubeconfig is left as it was.
+   */
+  private async writeKubeconfig(): Promise<string> {
     this.kubeconfigDir = mkdtempSync(join(tmpdir(), 'lab-e2e-'));
-    const path = join(this.kubeconfigDir, 'kubeconfig');
-    const args = ['eks', 'update-kubeconfig', '--name', LAB_CLUSTER.name, '--region', REGION, '--role-arn', roleArn, '--kubeconfig', path];
-    const code = await this.deps.runner.aws(args, { signal: this.main.signal });
-    if (code !== 0) throw new Error(`aws eks update-kubeconfig exited ${code}`);
-    return `kubeconfig for ${roleArn}`;
+    const written = this.expectOk(await this.lab(['kubeconfig'], this.kubeEnv()), (json) => {
+      const result = json as Partial<KubeconfigResult> | undefined;
+      return `kubeconfig for ${result?.roleArn ?? 'the access role'}`;
+    });
+    return written;
+  }
+
+  /** Puts the file of remembered toggles back as it was before the run: the run's toggles were for its checks only. */
+  private restoreContextFile(file: string, before: string | undefined): void {
+    const now = existsSync(file) ? readFileSync(file, 'utf8') : undefined;
+    if (now === before) return;
+    if (before === undefined) rmSync(file, { force: true });
+    else writeFileSync(file, before);
+    this.log(`Put ${file} back as it was before the run: the toggles the run deployed are not remembered.`);
   }
 
   private kubeEnv(): Record<string, string> {

@@ -1,5 +1,5 @@
 import { SCENARIOS } from '../../lib/scenarios';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
@@ -15,7 +15,13 @@ import { CapturedTerminal } from './support/output';
 
 function options(extra: Partial<E2eOptions> = {}): E2eOptions {
   const dir = mkdtempSync(join(tmpdir(), 'lab-e2e-test-'));
-  return { yes: true, assembly: join(dir, 'cdk.out'), reportDir: join(dir, 'report'), ...extra };
+  return {
+    yes: true,
+    assembly: join(dir, 'cdk.out'),
+    reportDir: join(dir, 'report'),
+    contextFile: join(dir, 'cdk.context.json'),
+    ...extra,
+  };
 }
 
 function reportOf(opts: E2eOptions): E2eReport {
@@ -44,7 +50,7 @@ describe('lab e2e', () => {
       'lab cost',
       'lab doctor',
       'cdk deploy',
-      'aws eks',
+      'lab kubeconfig',
       'lab verify',
       'lab doctor',
       ...Array.from({ length: TOGGLE_RUNS }, () => ['cdk deploy', 'lab verify']).flat(),
@@ -53,9 +59,10 @@ describe('lab e2e', () => {
       'lab leftovers',
     ]);
     expect(lab.calls[3]).toBe(`lab doctor --offline --assembly ${opts.assembly}`);
-    expect(lab.calls).toContain(
-      'aws eks update-kubeconfig --name eks-oidc-demo --region us-east-2 --role-arn arn:aws:iam::123456789012:role/eks-oidc-demo-eksoidcdemoAccessRoleCA6D9427-AbCdEf123456 ' +
-        `--kubeconfig ${lab.calls.find((c) => c.startsWith('aws eks'))!.split('--kubeconfig ')[1]}`,
+    // The kubeconfig is the run's own, in a temporary file, written by the command the README gives users.
+    expect(lab.envs['lab kubeconfig']?.KUBECONFIG).toMatch(new RegExp(`^${tmpdir()}/lab-e2e-\\w+/kubeconfig$`));
+    expect(phase(reportOf(opts), 'kubeconfig')?.detail).toBe(
+      'kubeconfig for arn:aws:iam::123456789012:role/eks-oidc-demo-eksoidcdemoAccessRoleCA6D9427-AbCdEf123456',
     );
     const report = reportOf(opts);
     expect(report.ok).toBe(true);
@@ -74,11 +81,38 @@ describe('lab e2e', () => {
     expect(new Set(seen)).toEqual(new Set(Object.values(ImdsMode)));
     expect(deploys.some((d) => d.includes('nodeRoleS3Access=true'))).toBe(true);
     // Each deploy is followed by a verify of every scenario, with the kubeconfig the run wrote.
-    lab.kinds.forEach((kind, i) => kind === 'cdk deploy' && expect(lab.kinds[i + 1]).toMatch(/^(aws eks|lab verify)$/));
+    lab.kinds.forEach((kind, i) => kind === 'cdk deploy' && expect(lab.kinds[i + 1]).toMatch(/^(lab kubeconfig|lab verify)$/));
     const verify = lab.calls.find((c) => c.startsWith('lab verify'))!;
     expect(verify).toMatch(new RegExp(`^lab verify ${SCENARIOS.map((s) => s.id).join(' ')} --assembly \\S+ --timeout 900$`));
     expect(verify).toContain('lab verify node-role bystander secret-injected irsa pod-identity');
-    expect(lab.envs[verify]?.KUBECONFIG).toMatch(/kubeconfig$/);
+    expect(lab.envs[verify]?.KUBECONFIG).toBe(lab.envs['lab kubeconfig']?.KUBECONFIG);
+  });
+
+  describe('leaves the toggles the user had remembered, not the last ones it deployed', () => {
+    test('GIVEN cdk.context.json remembers imds=locked WHEN run THEN it holds exactly that again at the end, and the run says so', async () => {
+      // GIVEN
+      const lab = new FakeLab();
+      const opts = options();
+      lab.contextFile = opts.contextFile;
+      const before = `${JSON.stringify({ imds: 'locked', 'availability-zones:account=123456789012:region=us-east-2': ['us-east-2a'] }, null, 2)}\n`;
+      writeFileSync(opts.contextFile!, before);
+
+      // WHEN
+      expect(await runE2e(opts, lab.deps())).toBe(ExitCode.OK);
+
+      // THEN the toggle deploys did remember their values, and the run put the file back
+      expect(lab.calls.some((c) => c.includes('-c nodeRoleS3Access=true'))).toBe(true);
+      expect(readFileSync(opts.contextFile!, 'utf8')).toBe(before);
+      expect(lab.terminal.text).toContain(`Put ${opts.contextFile} back as it was before the run`);
+    });
+
+    test('GIVEN no cdk.context.json WHEN run THEN there is none at the end', async () => {
+      const lab = new FakeLab();
+      const opts = options();
+      lab.contextFile = opts.contextFile;
+      expect(await runE2e(opts, lab.deps())).toBe(ExitCode.OK);
+      expect(existsSync(opts.contextFile!)).toBe(false);
+    });
   });
 
   test('deploys and destroys with the flags an unattended run needs', async () => {

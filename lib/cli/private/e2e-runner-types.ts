@@ -28,7 +28,7 @@ export interface E2eRunner {
   cdk(args: readonly string[], options: RunOptions): Promise<number>;
   /** A `lab` command; `--json` is added. */
   lab(args: readonly string[], options: RunOptions): Promise<LabRun>;
-  /** The AWS CLI, which writes the kubeconfig and mints the cluster tokens. */
+  /** The AWS CLI, which mints the cluster tokens the kubeconfig asks for (`aws eks get-token`). */
   aws(args: readonly string[], options: RunOptions): Promise<number>;
 }
 

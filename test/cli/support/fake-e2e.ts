@@ -6,6 +6,7 @@ import { E2eDeps, E2eRunner, InterruptSource, LabRun, RunOptions } from '../../.
 import type { TrailEvent } from '../../../lib/cli/trail';
 import { ImdsMode } from '../../../lib/lab-config';
 import { TOGGLES_METADATA_KEY } from '../../../lib/lab-names';
+import { rememberToggles } from '../../../lib/remembered-toggles';
 import { LabToggles, SCENARIOS, ScenarioId, expectedOutcome } from '../../../lib/scenarios';
 import { mockedAws } from './aws';
 import { CapturedTerminal, fakeClock } from './output';
@@ -54,6 +55,8 @@ export class FakeLab implements E2eRunner {
   onCall: (call: Call) => 'block' | void = () => undefined;
   confirmAnswer = true;
   readonly questions: string[] = [];
+  /** Where `cdk deploy` remembers the toggles given with -c, as the lab's app does; unset, nothing is remembered. */
+  contextFile?: string;
 
   constructor() {
     this.account.mocks.sts
@@ -77,7 +80,7 @@ export class FakeLab implements E2eRunner {
     };
   }
 
-  /** The calls, each cut to its tool and subcommand: `cdk deploy`, `lab verify`, `aws eks`. */
+  /** The calls, each cut to its tool and subcommand: `cdk deploy`, `lab verify`, `aws --version`. */
   get kinds(): string[] {
     return this.calls.map((call) => call.split(' ').slice(0, 2).join(' '));
   }
@@ -87,6 +90,7 @@ export class FakeLab implements E2eRunner {
       const output = args[args.indexOf('--output') + 1];
       if (args[0] === 'synth') this.writeAssembly(output, DEFAULTS);
       if (args[0] === 'deploy') {
+        if (this.contextFile) rememberToggles(contextFrom(args), this.contextFile);
         this.toggles = togglesFrom(args);
         this.writeAssembly(output, this.toggles);
         this.deployed = true;
@@ -106,14 +110,23 @@ export class FakeLab implements E2eRunner {
   async lab(args: readonly string[], options: RunOptions): Promise<LabRun> {
     let json: unknown;
     const code = await this.answer(`lab ${args.join(' ')}`, options, () => {
-      json = this.labJson(args);
+      json = this.labJson(args, options);
       return (json as { ok?: boolean }).ok === false ? 1 : 0;
     });
     return { code, json: code === 130 ? undefined : json, error: code === 0 ? undefined : `lab ${args[0]} failed` };
   }
 
-  private labJson(args: readonly string[]): unknown {
+  private labJson(args: readonly string[], options: RunOptions): unknown {
     switch (args[0]) {
+      case 'kubeconfig':
+        // What `lab kubeconfig --json` prints (lib/cli/kubeconfig.ts), for the file KUBECONFIG names.
+        return {
+          path: options.env?.KUBECONFIG,
+          context: `arn:aws:eks:us-east-2:${ACCOUNT}:cluster/eks-oidc-demo`,
+          server: 'https://0123456789ABCDEF0123456789ABCDEF.gr7.us-east-2.eks.amazonaws.com',
+          roleArn: ACCESS_ROLE,
+          updated: false,
+        };
       case 'cost':
         return { hourly: 0.1259, priceTable: { source: 'AWS list prices, US East (Ohio)', asOf: '2026-11-01' }, ok: true };
       case 'doctor':
@@ -175,19 +188,8 @@ export class FakeLab implements E2eRunner {
     }
     const busy = this.busyPolls > 0;
     if (busy && name === 'eks-oidc-demo') this.busyPolls--;
-    const outputs =
-      name === 'eks-oidc-demo'
-        ? [
-            {
-              OutputKey: 'eksoidcdemoConfigCommand3913F948',
-              OutputValue: `aws eks update-kubeconfig --name eks-oidc-demo --region us-east-2 --role-arn ${ACCESS_ROLE}`,
-            },
-          ]
-        : [];
     return {
-      Stacks: [
-        { StackName: name, StackStatus: busy ? 'UPDATE_IN_PROGRESS' : 'CREATE_COMPLETE', CreationTime: new Date(), Outputs: outputs },
-      ],
+      Stacks: [{ StackName: name, StackStatus: busy ? 'UPDATE_IN_PROGRESS' : 'CREATE_COMPLETE', CreationTime: new Date() }],
     };
   }
 
@@ -208,8 +210,12 @@ export class FakeLab implements E2eRunner {
 }
 
 /** The toggles a `cdk deploy` was given with -c, over the defaults. */
+function contextFrom(args: readonly string[]): Record<string, string> {
+  return Object.fromEntries(args.flatMap((arg, i) => (args[i - 1] === '-c' ? [arg.split('=') as [string, string]] : [])));
+}
+
 function togglesFrom(args: readonly string[]): LabToggles {
-  const context = Object.fromEntries(args.flatMap((arg, i) => (args[i - 1] === '-c' ? [arg.split('=') as [string, string]] : [])));
+  const context = contextFrom(args);
   return {
     imds: (context.imds as ImdsMode) ?? DEFAULTS.imds,
     nodeRoleS3Access: context.nodeRoleS3Access === undefined ? DEFAULTS.nodeRoleS3Access : context.nodeRoleS3Access === 'true',
