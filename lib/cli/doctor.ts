@@ -1,9 +1,11 @@
 import { SCENARIOS, ScenarioId } from '../scenarios';
 import { LabAssembly } from './assembly';
 import { AwsClients } from './aws-clients';
+import { Clock } from './clock';
 import { ExitCode } from './errors';
 import { LabKube } from './kube';
 import { Output, mark } from './output';
+import { deployedRuleChecks } from './private/doctor-deployed';
 import { liveChecks } from './private/doctor-live';
 import { offlineChecks } from './private/doctor-offline';
 import { Finding } from './private/findings';
@@ -31,6 +33,11 @@ export interface DoctorDeps {
   readonly aws: () => Promise<AwsClients>;
   /** Loads the kubeconfig; only called without `offline`. */
   readonly kube: () => LabKube;
+  /**
+   * Paces the reads of the deployed lab within each API's rate.
+   * @default SYSTEM_CLOCK
+   */
+  readonly clock?: Clock;
 }
 
 /** `lab doctor`: names every mismatch that would break a scenario, and how to fix it. */
@@ -44,8 +51,14 @@ export async function runDoctor(options: DoctorOptions, deps: DoctorDeps): Promi
   if (live) {
     const progress = out.progress('Checking the deployed lab');
     const present = new Set(assembly.stacks.map((stack) => stack.stackName));
-    await liveChecks(live.aws, live.kube, { toggles: report.toggles, scenarios: new Set(scenariosIn(present)) }, report.findings);
+    const clusterThere = await liveChecks(
+      live.aws,
+      live.kube,
+      { toggles: report.toggles, scenarios: new Set(scenariosIn(present)) },
+      report.findings,
+    );
     progress.stop();
+    if (clusterThere) await deployedRuleChecks(live.aws, live.kube, report.toggles, report.findings, out, deps.clock);
   }
 
   const findings = report.findings.findings;

@@ -9,6 +9,8 @@
 export enum SourceKind {
   /** The synthesized cloud assembly, as the deploy would leave the cluster. */
   ASSEMBLY = 'assembly',
+  /** The deployed lab, read live from AWS and the cluster by `lab doctor`. */
+  DEPLOYED = 'deployed',
   /** A snapshot collected from a live cluster, or built by hand. */
   SNAPSHOT = 'snapshot',
 }

@@ -16,17 +16,22 @@ const LISTS: Record<string, (api: CoreV1Api) => Promise<unknown>> = {
  * kubeconfig context: `lab audit` reads any cluster, not only the lab's.
  */
 export function connectAudit(region: string | undefined, kubeConfig: KubeConfig = defaultKubeConfig()): AuditClients {
-  const api = kubeConfig.makeApiClient(CoreV1Api);
   return {
     eks: new EKSClient({ region }),
     iam: new IAMClient({ region }),
     ec2: new EC2Client({ region }),
-    kubeList: async (path) => {
-      const list = LISTS[path];
-      if (!list) throw new Error(`lab audit reads no ${path}`);
-      // client-node returns the typed list; as JSON it is what `kubectl get -o json` prints, dates in ISO form.
-      return JSON.parse(JSON.stringify(await list(api))) as unknown;
-    },
+    kubeList: kubeListsOf(kubeConfig),
+  };
+}
+
+/** GETs one of the cluster-wide lists the audit reads, through the kubeconfig's context. */
+export function kubeListsOf(kubeConfig: KubeConfig): AuditClients['kubeList'] {
+  const api = kubeConfig.makeApiClient(CoreV1Api);
+  return async (path) => {
+    const list = LISTS[path];
+    if (!list) throw new Error(`lab audit reads no ${path}`);
+    // client-node returns the typed list; as JSON it is what `kubectl get -o json` prints, dates in ISO form.
+    return JSON.parse(JSON.stringify(await list(api))) as unknown;
   };
 }
 

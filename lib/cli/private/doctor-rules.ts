@@ -1,5 +1,5 @@
 import { LabToggles, SCENARIOS } from '../../scenarios';
-import { ClusterModel } from '../../model/cluster-model';
+import { ClusterModel, SourceKind } from '../../model/cluster-model';
 import { RULES, Rule } from '../rules';
 import { Finding as RuleFinding } from '../rules/rule';
 import { CLUSTER_SCOPE, FindingList } from './findings';
@@ -51,9 +51,12 @@ export function ruleChecks(
   findings: FindingList,
   rules: readonly Rule[] = RULES,
 ): void {
-  for (const rule of rules.filter((r) => DOCTOR_OWN_CHECKS[r.id] === undefined)) {
+  // The doctor's own checks read the assembly only: over the deployed lab, every rule runs.
+  const skipped = model.source === SourceKind.ASSEMBLY ? DOCTOR_OWN_CHECKS : {};
+  for (const rule of rules.filter((r) => skipped[r.id] === undefined)) {
     const found = rule.evaluate(model);
-    const check = `${rule.id} ${rule.name}`;
+    // The same rule runs over the assembly and over the deployed lab: say which one a check read.
+    const check = `${rule.id} ${rule.name}${model.source === SourceKind.DEPLOYED ? ' (deployed)' : ''}`;
     if (found.length === 0) findings.pass(CLUSTER_SCOPE, check, `Nothing found: ${rule.explanation}`);
     for (const finding of found) {
       const lesson = finding.verifiable ? lessonOf(finding, toggles) : undefined;

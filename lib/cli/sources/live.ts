@@ -10,6 +10,7 @@ import {
 } from '@aws-sdk/client-eks';
 import { GetOpenIDConnectProviderCommand, GetRoleCommand, IAMClient, ListOpenIDConnectProvidersCommand } from '@aws-sdk/client-iam';
 import { IRSA_ROLE_ANNOTATION } from '../../lab-names';
+import { Clock, SYSTEM_CLOCK } from '../clock';
 import { firstLine } from '../errors';
 import { Output } from '../output';
 import { Pacer, RATES } from './pacer';
@@ -45,14 +46,11 @@ type Json = Record<string, any>;
 export async function collectLive(
   clients: AuditClients,
   clusterName: string,
-  options: { includeSecrets: boolean; out: Output },
+  options: { includeSecrets: boolean; out: Output; clock?: Clock },
 ): Promise<SnapshotDocuments> {
-  const pacers = {
-    eks: new Pacer(RATES.eks),
-    iam: new Pacer(RATES.iam),
-    ec2: new Pacer(RATES.ec2),
-    kubernetes: new Pacer(RATES.kubernetes),
-  };
+  const clock = options.clock ?? SYSTEM_CLOCK;
+  const pacer = (perSecond: number) => new Pacer(perSecond, clock.now, clock.sleep);
+  const pacers = { eks: pacer(RATES.eks), iam: pacer(RATES.iam), ec2: pacer(RATES.ec2), kubernetes: pacer(RATES.kubernetes) };
   const documents: SnapshotDocuments = {};
   const denied: DeniedCall[] = [];
   const progress = options.out.progress(`Collecting ${clusterName}`);

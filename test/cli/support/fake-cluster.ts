@@ -41,6 +41,8 @@ export class FakeCluster {
   readonly pods = new Map<string, FakePod>();
   readonly secrets = new Map<string, Record<string, unknown>>();
   readonly serviceAccounts = new Map<string, Record<string, unknown>>();
+  /** Node objects, by name: none unless the test adds them. */
+  readonly nodes = new Map<string, Record<string, unknown>>();
   /** Every request, as `METHOD path`. */
   readonly requests: string[] = [];
   /** Replaces the issuer's discovery answer, e.g. a 503 or a document without jwks_uri. */
@@ -167,6 +169,16 @@ export class FakeCluster {
       });
     }
     if (url.pathname === '/openid/v1/jwks') return reply(200, { keys: [this.keys!.jwk] });
+
+    // Cluster-wide lists, as `kubectl get <kind> -A -o json` reads them: a <Kind>List of the items
+    // (https://kubernetes.io/docs/reference/using-api/api-concepts/#collections).
+    const lists: Record<string, { kind: string; items: () => unknown[] }> = {
+      '/api/v1/pods': { kind: 'PodList', items: () => [...this.pods.values()].filter((p) => !p.deleted).map((p) => p.object) },
+      '/api/v1/serviceaccounts': { kind: 'ServiceAccountList', items: () => [...this.serviceAccounts.values()] },
+      '/api/v1/nodes': { kind: 'NodeList', items: () => [...this.nodes.values()] },
+    };
+    const list = req.method === 'GET' ? lists[url.pathname] : undefined;
+    if (list) return reply(200, { kind: list.kind, apiVersion: 'v1', metadata: { resourceVersion: '123456' }, items: list.items() });
 
     const match = /^\/api\/v1\/namespaces\/([^/]+)\/(pods|secrets|serviceaccounts)(?:\/([^/]+))?(?:\/(log))?$/.exec(url.pathname);
     if (!match) return reply(404, { kind: 'Status', code: 404, message: `no route ${url.pathname}` });

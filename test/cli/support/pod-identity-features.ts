@@ -1,4 +1,5 @@
 import { DescribePodIdentityAssociationCommand, ListPodIdentityAssociationsCommand } from '@aws-sdk/client-eks';
+import { GetRoleCommand, Role } from '@aws-sdk/client-iam';
 import { CHAIN_TARGET_ROLE_NAME } from '../../../lib/lab-names';
 import { PodPhase, SCENARIOS } from '../../../lib/scenarios';
 import { mockedAws } from './aws';
@@ -50,9 +51,10 @@ export function deployedAssociations() {
 
 /** Answers ListPodIdentityAssociations and DescribePodIdentityAssociation from `associations`. */
 export function mockAssociations(aws: ReturnType<typeof mockedAws>, associations = deployedAssociations()): void {
+  // namespace and serviceAccount are optional filters (EKS API reference, ListPodIdentityAssociations).
   aws.mocks.eks.on(ListPodIdentityAssociationsCommand).callsFake((input: { namespace?: string; serviceAccount?: string }) => ({
     associations: Object.values(associations)
-      .filter((a) => a.namespace === input.namespace && a.serviceAccount === input.serviceAccount)
+      .filter((a) => (input.namespace ?? a.namespace) === a.namespace && (input.serviceAccount ?? a.serviceAccount) === a.serviceAccount)
       .map(({ clusterName, namespace, serviceAccount, associationId }) => ({ clusterName, namespace, serviceAccount, associationId })),
   }));
   aws.mocks.eks.on(DescribePodIdentityAssociationCommand).callsFake((input: { associationId?: string }) => ({
@@ -60,9 +62,59 @@ export function mockAssociations(aws: ReturnType<typeof mockedAws>, associations
   }));
 }
 
-/** Every pod of the feature scenarios, injected and ended as the table expects, in the fake cluster. */
+/** The trust EKS Pod Identity needs (EKS User Guide, pod-id-role.html): the service principal, with AssumeRole and TagSession. */
+const POD_IDENTITY_TRUST = {
+  Version: '2012-10-17',
+  Statement: [{ Effect: 'Allow', Principal: { Service: 'pods.eks.amazonaws.com' }, Action: ['sts:AssumeRole', 'sts:TagSession'] }],
+};
+
+/**
+ * The feature scenarios' roles as IAM's GetRole returns them, each with the trust its stack gives
+ * it: the association roles trust EKS Pod Identity, and the chain's target role trusts the chain's
+ * source role by ARN. The trust is URL-encoded, as the API returns it (IAM API reference, GetRole).
+ */
+export function featureRoles(): Record<string, Role> {
+  const chainTargetTrust = {
+    Version: '2012-10-17',
+    Statement: [{ Effect: 'Allow', Principal: { AWS: ROLE_ARNS.chainSource }, Action: ['sts:AssumeRole', 'sts:TagSession'] }],
+  };
+  const trusts: [string, object][] = [
+    [ROLE_ARNS.abac, POD_IDENTITY_TRUST],
+    [ROLE_ARNS.chainSource, POD_IDENTITY_TRUST],
+    [ROLE_ARNS.chainTarget, chainTargetTrust],
+    [ROLE_ARNS.sessionPolicy, POD_IDENTITY_TRUST],
+  ];
+  return Object.fromEntries(
+    trusts.map(([arn, trust]) => {
+      const name = arn.slice(arn.lastIndexOf('/') + 1);
+      return [
+        name,
+        {
+          RoleName: name,
+          Arn: arn,
+          Path: '/',
+          RoleId: 'AROAEXAMPLE',
+          CreateDate: new Date(),
+          AssumeRolePolicyDocument: encodeURIComponent(JSON.stringify(trust)),
+        },
+      ];
+    }),
+  );
+}
+
+/** Answers GetRole for the feature scenarios' roles, beside whatever else the test answers. */
+export function mockFeatureRoles(aws: ReturnType<typeof mockedAws>): void {
+  for (const [name, role] of Object.entries(featureRoles())) aws.mocks.iam.on(GetRoleCommand, { RoleName: name }).resolves({ Role: role });
+}
+
+/** Every pod of the feature scenarios, injected and ended as the table expects, and their service accounts, in the fake cluster. */
 export function deployFeaturePods(cluster: FakeCluster): void {
   for (const scenario of SCENARIOS.filter((s) => s.probes)) {
+    cluster.serviceAccounts.set(`${scenario.namespace}/${scenario.serviceAccount}`, {
+      kind: 'ServiceAccount',
+      apiVersion: 'v1',
+      metadata: { name: scenario.serviceAccount, namespace: scenario.namespace },
+    });
     for (const probe of scenario.probes!) {
       const succeeded = probe.expected.phase === PodPhase.SUCCEEDED;
       cluster.addPod({
