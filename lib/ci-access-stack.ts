@@ -62,6 +62,7 @@ export const UNSCOPED_READ_ACTIONS = [
   'cloudformation:ListStacks',
   'cloudtrail:LookupEvents',
   'ec2:DescribeInstances',
+  'ec2:DescribeLaunchTemplateVersions',
   'ec2:DescribeNetworkInterfaces',
   'ec2:DescribeSecurityGroups',
   'ec2:DescribeVpcs',
@@ -120,6 +121,13 @@ function grants(labStackNames: readonly string[]): Grant[] {
       actions: ['eks:ListPodIdentityAssociations', 'eks:DescribePodIdentityAssociation'],
       resources: [arn('eks', `cluster/${LAB_CLUSTER.name}`), arn('eks', `podidentityassociation/${LAB_CLUSTER.name}/*`)],
       wildcardReason: 'An association ARN ends in an id EKS assigns; the cluster name is exact.',
+    },
+    {
+      // Live lab doctor reads the node group, its launch template version and the add-ons, as lab audit does.
+      sid: 'ReadLabNodeGroupsAndAddons',
+      actions: ['eks:ListNodegroups', 'eks:DescribeNodegroup', 'eks:ListAddons'],
+      resources: [arn('eks', `cluster/${LAB_CLUSTER.name}`), arn('eks', `nodegroup/${LAB_CLUSTER.name}/*`)],
+      wildcardReason: "A node group ARN ends in its name and an id EKS assigns; the cluster's name is exact.",
     },
     {
       // Live lab doctor reads what the lab's roles trust; CloudFormation names them after their stack.
