@@ -132,6 +132,18 @@ class Delayed<T> {
   }
 }
 
+/**
+ * The DaemonSets whose pods run on the node's own network: aws-node (aws/amazon-vpc-cni-k8s
+ * `config/master/aws-k8s-cni.yaml`), kube-proxy (kubernetes `cmd/kubeadm/app/phases/addons/proxy/manifests.go`)
+ * and the Pod Identity agent (aws/eks-pod-identity-agent `charts/eks-pod-identity-agent/templates/daemonset.yaml`)
+ * all set `hostNetwork: true`. CoreDNS does not (coredns/deployment `kubernetes/coredns.yaml.sed`).
+ */
+const HOST_NETWORK_DAEMONSETS: ReadonlySet<string> = new Set([
+  'kube-system/aws-node',
+  'kube-system/kube-proxy',
+  'kube-system/eks-pod-identity-agent',
+]);
+
 const EPOCH = Date.parse('2026-01-01T00:00:00Z');
 // The random suffix of generateName is 5 characters of this alphabet
 // (kubernetes staging/src/k8s.io/apiserver/pkg/storage/names/generate.go, apimachinery pkg/util/rand/rand.go).
@@ -165,9 +177,12 @@ export class FakeCluster {
   private readonly pods = new Map<string, Pod>();
   private readonly webhookView = new Map<string, { sa: Delayed<KubeObject>; association: Delayed<PodIdentityAssociation> }>();
   private readonly associations = new Map<string, PodIdentityAssociation>();
+  private readonly associationsCreatedAt = new Map<string, string>();
   private readonly options: Required<Omit<FakeClusterOptions, 'maxPods'>>;
   private uids = 0;
   private nodes = 1;
+  private nodeCreatedTick = 0;
+  private associationIds = 0;
   private generated = 0;
 
   constructor(options: FakeClusterOptions = {}) {
@@ -230,8 +245,11 @@ export class FakeCluster {
    * after `webhookDelayAdmissions` admissions or `webhookDelayTicks` ticks.
    */
   createPodIdentityAssociation(association: PodIdentityAssociation): string {
-    const id = `a-${(this.associations.size + 1).toString().padStart(17, '0')}`;
+    // Every association gets an id of its own, never one a deleted association had.
+    this.associationIds += 1;
+    const id = `a-${this.associationIds.toString().padStart(17, '0')}`;
     this.associations.set(id, { ...association });
+    this.associationsCreatedAt.set(id, this.timestamp());
     this.webhookFor(association.namespace, association.serviceAccount).association.set(this.now(), { ...association });
     return id;
   }
@@ -240,6 +258,7 @@ export class FakeCluster {
     const association = this.associations.get(id);
     if (!association) throw new Error(`No Pod Identity association ${id}`);
     this.associations.delete(id);
+    this.associationsCreatedAt.delete(id);
     this.webhookFor(association.namespace, association.serviceAccount).association.set(this.now(), undefined);
   }
 
@@ -255,6 +274,7 @@ export class FakeCluster {
     const old = this.nodeName;
     this.nodes += 1;
     this.nodeName = `ip-10-0-1-${this.nodes}.us-east-2.compute.internal`;
+    this.nodeCreatedTick = this.ticks;
     if (options.maxPods !== undefined) this.maxPods = options.maxPods;
     for (const [key, pod] of this.pods) if (pod.object.spec.nodeName === old) this.pods.delete(key);
     this.startDaemonSets();
@@ -281,8 +301,8 @@ export class FakeCluster {
    * What `kubectl get <kind> -A -o json` prints: a `List` of every object of the kind, each with
    * its `apiVersion` and `kind`, sorted by namespace and name.
    */
-  kubectlGet(kind: 'pods' | 'serviceaccounts' | 'namespaces'): KubeObject {
-    const items = this.list(kind).map((item) => structuredClone(item));
+  kubectlGet(kind: 'pods' | 'serviceaccounts' | 'namespaces' | 'nodes'): KubeObject {
+    const items = kind === 'nodes' ? [this.nodeObject()] : this.list(kind).map((item) => structuredClone(item));
     return { apiVersion: 'v1', items, kind: 'List', metadata: { resourceVersion: '' } };
   }
 
@@ -300,6 +320,30 @@ export class FakeCluster {
   /** The Pod Identity associations that exist, by id. */
   podIdentityAssociations(): Record<string, PodIdentityAssociation> {
     return Object.fromEntries([...this.associations].map(([id, a]) => [id, { ...a }]));
+  }
+
+  /** When an existing association was created, as the cluster's clock tells it; undefined for none. */
+  podIdentityAssociationCreatedAt(id: string): string | undefined {
+    return this.associationsCreatedAt.get(id);
+  }
+
+  /**
+   * The node, as `kubectl get nodes -o json` lists it. On EC2 the cloud provider sets
+   * `spec.providerID` to `aws:///<zone>/<instance id>` (kubernetes/cloud-provider-aws,
+   * pkg/providers/v1/aws.go); the zone and the instance id, `i-` and 17 hex digits, are the fake's
+   * own, as its node name is.
+   */
+  private nodeObject(): KubeObject {
+    return {
+      apiVersion: 'v1',
+      kind: 'Node',
+      metadata: {
+        name: this.nodeName,
+        uid: `00000000-0000-4000-9000-${this.nodes.toString().padStart(12, '0')}`,
+        creationTimestamp: this.timestamp(this.nodeCreatedTick),
+      },
+      spec: { providerID: `aws:///${this.options.region}a/i-${this.nodes.toString(16).padStart(17, '0')}` },
+    };
   }
 
   // --- the API server ---
@@ -590,7 +634,10 @@ export class FakeCluster {
       const object = this.meta(
         'Pod',
         { name: podName, namespace },
-        { spec: { nodeName: this.nodeName, containers: [{ name }] }, status: { phase: 'Running' } },
+        {
+          spec: { nodeName: this.nodeName, containers: [{ name }], ...(HOST_NETWORK_DAEMONSETS.has(daemonSet) && { hostNetwork: true }) },
+          status: { phase: 'Running' },
+        },
       );
       this.pods.set(`${namespace}/${podName}`, { object, boundTick: this.ticks, startedTick: this.ticks });
     }
@@ -645,8 +692,8 @@ export class FakeCluster {
     return suffix;
   }
 
-  private timestamp(): string {
-    return new Date(EPOCH + this.ticks * 1000).toISOString().replace('.000Z', 'Z');
+  private timestamp(ticks = this.ticks): string {
+    return new Date(EPOCH + ticks * 1000).toISOString().replace('.000Z', 'Z');
   }
 }
 

@@ -89,6 +89,16 @@ export class StackFailure extends Error {
   }
 }
 
+/** A deployed resource, for a reader of what a deploy left. */
+export interface DeployedResourceView {
+  readonly stackName: string;
+  readonly logicalId: string;
+  readonly type: string;
+  readonly physicalId: string;
+  readonly properties: Record<string, unknown>;
+  readonly attributes: Readonly<Record<string, unknown>>;
+}
+
 interface DeployedResource extends ResolvedResource {
   readonly type: string;
   readonly properties: Record<string, unknown>;
@@ -137,6 +147,20 @@ export class CloudFormation {
   /** The physical id of a deployed resource. */
   physicalId(stackName: string, logicalId: string): string | undefined {
     return this.stacks.get(stackName)?.resources.get(logicalId)?.physicalId;
+  }
+
+  /** Every resource of every stack as last deployed: its resolved properties, physical id and attributes. */
+  deployedResources(): DeployedResourceView[] {
+    return [...this.stacks].flatMap(([stackName, stack]) =>
+      [...stack.resources].map(([logicalId, resource]) => ({
+        stackName,
+        logicalId,
+        type: resource.type,
+        physicalId: resource.physicalId,
+        properties: structuredClone(resource.properties),
+        attributes: structuredClone(resource.attributes),
+      })),
+    );
   }
 
   /** CreateStack or UpdateStack, then wait: resolves when it completes, throws a StackFailure otherwise. */

@@ -51,8 +51,12 @@ export class LabCloud {
   /** The most node slots in use seen after any handler run. */
   peakSlots = 0;
   private readonly associations = new Map<string, string>();
-  private readonly launchTemplateVersions = new Map<string, number>();
+  /** Each launch template's versions by its id: the LaunchTemplateData of version N at N − 1. */
+  private readonly launchTemplates = new Map<string, Record<string, unknown>[]>();
+  /** The launch template and version the node group launched the cluster's node from. */
+  private nodeLaunchTemplate?: { readonly id: string; readonly version: number };
   private names = 0;
+  private launchTemplateIds = 0;
 
   private constructor(
     private readonly tools: HandlerTools,
@@ -103,10 +107,13 @@ export class LabCloud {
         };
       case 'AWS::EC2::LaunchTemplate':
         return this.launchTemplateVersion(request);
-      case 'AWS::EKS::Nodegroup':
-        if (request.requestType === 'Update' && !sameJson(props.LaunchTemplate, request.oldProperties?.LaunchTemplate))
-          this.cluster.replaceNode();
+      case 'AWS::EKS::Nodegroup': {
+        if (request.requestType === 'Delete') return {};
+        const launches = request.requestType === 'Create' || !sameJson(props.LaunchTemplate, request.oldProperties?.LaunchTemplate);
+        if (request.requestType === 'Update' && launches) this.cluster.replaceNode();
+        if (launches) this.nodeLaunchTemplate = launchTemplateSpecOf(props.LaunchTemplate);
         return {};
+      }
       case 'AWS::EKS::PodIdentityAssociation':
         return this.association(request);
       case 'AWS::IAM::OIDCProvider':
@@ -128,11 +135,15 @@ export class LabCloud {
   /**
    * A resource CloudFormation names itself gets `<stack>-<logical id>-<random>`
    * (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-name.html),
-   * and the ARN its type builds from that name, which templates split to take the name back.
+   * and the ARN its type builds from that name, which templates split to take the name back. A role
+   * given a RoleName is called that
+   * (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iam-role.html).
    */
   private generatedName(request: ResourceRequest): ResourceAnswer {
     this.names += 1;
-    const name = `${request.stackName}-${request.logicalId}-${String(this.names).padStart(12, '0')}`.slice(-64);
+    const given = request.type === 'AWS::IAM::Role' ? request.properties.RoleName : undefined;
+    const name =
+      given !== undefined ? String(given) : `${request.stackName}-${request.logicalId}-${String(this.names).padStart(12, '0')}`.slice(-64);
     const region = LAB_CLUSTER.region;
     const arns: Record<string, string> = {
       'AWS::IAM::Role': `arn:aws:iam::${this.account}:role/${name}`,
@@ -152,14 +163,34 @@ export class LabCloud {
 
   /**
    * Each create or update of a launch template's data is a new version, which `LatestVersionNumber`
-   * names (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ec2-launchtemplate.html).
+   * names; its Ref is its id, `lt-` and 17 hex digits
+   * (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ec2-launchtemplate.html).
    */
   private launchTemplateVersion(request: ResourceRequest): ResourceAnswer {
-    if (request.requestType === 'Delete') return {};
-    const key = `${request.stackName}/${request.logicalId}`;
-    const version = (this.launchTemplateVersions.get(key) ?? 0) + 1;
-    this.launchTemplateVersions.set(key, version);
-    return { attributes: { LatestVersionNumber: String(version), DefaultVersionNumber: '1' } };
+    if (request.requestType === 'Delete') {
+      if (request.physicalId) this.launchTemplates.delete(request.physicalId);
+      return {};
+    }
+    const id =
+      request.requestType === 'Update' && request.physicalId
+        ? request.physicalId
+        : `lt-${(++this.launchTemplateIds).toString(16).padStart(17, '0')}`;
+    const versions = this.launchTemplates.get(id) ?? [];
+    versions.push(structuredClone(request.properties.LaunchTemplateData ?? {}) as Record<string, unknown>);
+    this.launchTemplates.set(id, versions);
+    return { physicalId: id, attributes: { LatestVersionNumber: String(versions.length), DefaultVersionNumber: '1' } };
+  }
+
+  /**
+   * The node's launch template, its version, and that version's data, as
+   * `aws ec2 describe-launch-template-versions` would show it; undefined if the node group names none.
+   */
+  nodeLaunchTemplateVersion(): { id: string; version: number; data: Record<string, unknown> } | undefined {
+    if (!this.nodeLaunchTemplate) return undefined;
+    const { id, version } = this.nodeLaunchTemplate;
+    const data = this.launchTemplates.get(id)?.[version - 1];
+    if (!data) throw new Error(`The node was launched from ${id} version ${version}, which the replay does not hold`);
+    return { id, version, data: structuredClone(data) };
   }
 
   private association(request: ResourceRequest): ResourceAnswer {
@@ -285,6 +316,12 @@ function stringified(value: unknown): any {
   if (Array.isArray(value)) return value.map(stringified);
   if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, stringified(v)]));
   return typeof value === 'number' || typeof value === 'boolean' ? String(value) : value;
+}
+
+/** A node group's `LaunchTemplate` property: the template's id and the version it launches nodes from. */
+function launchTemplateSpecOf(spec: unknown): { id: string; version: number } | undefined {
+  const { Id, Version } = (spec ?? {}) as { Id?: unknown; Version?: unknown };
+  return Id === undefined ? undefined : { id: String(Id), version: Number(Version) };
 }
 
 function sameJson(a: unknown, b: unknown): boolean {
