@@ -44,6 +44,12 @@ export const LAB_LESSONS: readonly Lesson[] = [
     why: 'The node-role and bystander pods have no role of their own: they show the SDK falling back to the node role.',
   },
   {
+    scenario: ScenarioId.NODE_ROLE,
+    ruleId: 'EKSIMDS3',
+    matches: (f, toggles) => imdsOpen(toggles) && f.subject.startsWith('pod kube-system/'),
+    why: "imds=open gives every pod without credentials of its own the node role, the add-ons' too (CoreDNS): the node-role lesson, seen from kube-system.",
+  },
+  {
     scenario: ScenarioId.SECRET_INJECTED,
     ruleId: 'EKSKEYS1',
     matches: (f) => podsOf(ScenarioId.SECRET_INJECTED).includes(f.subject),

@@ -21,6 +21,8 @@ describe('the lab lessons', () => {
     ['EKSSDK1', 'pod pod-identity/eks-iam-test9', ScenarioId.OLD_SDK],
     ['EKSCRED2', 'service account precedence/eks-iam-test', ScenarioId.PRECEDENCE],
     ['EKSIMDS1', 'node a node of lab', ScenarioId.NODE_ROLE],
+    // With imds=open the add-ons' pods reach the node role as the scenario's do.
+    ['EKSIMDS3', 'pod kube-system/coredns-5d8f7c9b6-x2k4q', ScenarioId.NODE_ROLE],
   ])('%s on %s is the %s lesson', (ruleId, subject, scenario) => {
     expect(lessonOf(finding(ruleId, subject), OPEN)?.scenario).toBe(scenario);
   });
@@ -41,5 +43,6 @@ describe('the lab lessons', () => {
     expect(lessonOf(finding('EKSIMDS1', 'node a node of lab'), LEAKY)).toBeUndefined();
     expect(lessonOf(finding('EKSIMDS2', 'node group lab'), LEAKY)).toBeUndefined();
     expect(lessonOf(finding('EKSIMDS2', 'node group lab'), undefined)).toBeUndefined();
+    expect(lessonOf(finding('EKSIMDS3', 'pod kube-system/coredns-5d8f7c9b6-x2k4q'), LEAKY)).toBeUndefined();
   });
 });
