@@ -374,6 +374,19 @@ describe('lab doctor --offline', () => {
       names: /does not depend on S3ListRoleDefaultPolicy\w+/,
     },
     {
+      name: 'an AWS_ access key id alone is added to the IRSA pod',
+      stack: IRSA,
+      edit: (t) => {
+        const pods = podsManifest(t, 'eks-iam-test3');
+        const objects = JSON.parse(pods.Properties.Manifest);
+        objects[0].spec.containers[0].env = [{ name: 'AWS_ACCESS_KEY_ID', value: 'AKIAEXAMPLE' }];
+        pods.Properties.Manifest = JSON.stringify(objects);
+      },
+      check: 'EKSKEYS1 no static AWS keys in pod env',
+      names:
+        /pod irsa\/eks-iam-test3: The pod sets AWS_ACCESS_KEY_ID without AWS_SECRET_ACCESS_KEY \(value not shown\): the AWS CLI and boto3 stop there with PartialCredentialsError/,
+    },
+    {
       name: 'static AWS_ keys are added to the IRSA pod',
       stack: IRSA,
       edit: (t) => {
