@@ -240,6 +240,26 @@ describe('lab doctor --offline', () => {
     expect(text).toMatch(/✓ \[cluster\] EKSIRSA5 trust open to other service accounts: Nothing found/);
   });
 
+  test('GIVEN the IRSA pods are gone WHEN checked THEN it says so, and nothing about what they wait for', async () => {
+    // GIVEN
+    const dir = broken(IRSA, (t) => {
+      const id = Object.keys(t.Resources).find((key) => t.Resources[key] === podsManifest(t, 'eks-iam-test3'));
+      delete t.Resources[id!];
+    });
+    // WHEN
+    const { code, text, failed } = await doctor(dir);
+    // THEN
+    expect(code).toBe(ExitCode.CHECK_FAILED);
+    expect(failed).toContainEqual(
+      expect.objectContaining({
+        scope: 'irsa',
+        check: 'pods',
+        detail: expect.stringMatching(/has no manifest with pod irsa\/eks-iam-test3/),
+      }),
+    );
+    expect(text).not.toMatch(/\[irsa\] pods wait for/);
+  });
+
   const cases: { name: string; stack: string; edit: (template: any) => void; check: string; names: RegExp; fix?: RegExp }[] = [
     {
       name: 'the Pod Identity pod runs an AWS CLI too old for Pod Identity',

@@ -9,12 +9,13 @@ import { findObject, roleIdFromArn, scenarioPods } from './doctor-scenario-pods'
  * What a scenario of the lab is meant to have, which no rule can know about a cluster: its pods,
  * run as its service account, which exists; for IRSA the annotation, for Pod Identity the
  * association. Whether what is there works is the shared rules' to say.
+ * @returns whether the scenario's pods are there, for the checks of what comes before them
  */
-export function checkScenarioObjects(stack: StackTemplate, scenario: Scenario, findings: FindingList): void {
-  if (!checkPods(stack, scenario, findings)) return;
+export function checkScenarioObjects(stack: StackTemplate, scenario: Scenario, findings: FindingList): boolean {
+  if (!checkPods(stack, scenario, findings)) return false;
   if (scenario.serviceAccount === 'default') {
     findings.pass(scenario.id, 'pod service account', `Pods in ${scenario.namespace} run as the default service account.`);
-    return;
+    return true;
   }
   const account = findObject(stack, 'ServiceAccount', scenario.namespace, scenario.serviceAccount);
   if (!account) {
@@ -25,6 +26,7 @@ export function checkScenarioObjects(stack: StackTemplate, scenario: Scenario, f
       'Create it in the identity manifest, before the pods.',
     );
   }
+  return true;
 }
 
 /** Whether the scenario's pods are all there; says which run as another service account. */
