@@ -49,14 +49,13 @@ export function offlineChecks(assembly: LabAssembly): OfflineReport {
       skipped.push({ scenario: scenario.id, stackName: scenario.stackName });
       continue;
     }
-    checkScenarioObjects(stack, scenario, findings);
-    if (scenario.id === ScenarioId.IRSA) {
-      checkRoleAnnotation(stack, scenario, findings);
-      checkRoleFirst(stack, scenario, findings);
-    }
+    const podsThere = checkScenarioObjects(stack, scenario, findings);
+    if (scenario.id === ScenarioId.IRSA) checkRoleAnnotation(stack, scenario, findings);
     // EKS Pod Identity since its launch: each scenario with probes has its own association.
     if (POD_IDENTITY_SCENARIOS.includes(scenario.id) || scenario.probes) checkAssociation(stack, scenario, findings);
     if (scenario.probes) checkPodIdentityFeatures(stack, scenario, findings);
+    if (!podsThere) continue;
+    if (scenario.id === ScenarioId.IRSA) checkRoleFirst(stack, scenario, findings);
     checkCreationOrder(stack, scenario, findings);
   }
   for (const stack of assembly.stacks) checkNoSecretMaterial(stack, findings);
