@@ -76,13 +76,19 @@ const CASES: DrillCase[] = [
       const conditions = trustConditionsOf(t);
       conditions.Properties = replaced(conditions.Properties, 'sts.amazonaws.com', 'sts.amazon.com');
     },
-    doctor: { check: 'trust aud', names: /expects aud "sts\.amazon\.com": 'sts\.amazon\.com' is the common typo .*AccessDenied/ },
+    doctor: {
+      check: 'EKSIRSA4 trust conditions match the token',
+      names: /requires aud \["sts\.amazon\.com"\] under StringEquals, .*: 'sts\.amazon\.com' is the common typo .*AccessDenied/,
+    },
   },
   {
     drill: Drill.IRSA_CLIENT_ID_TYPO,
     stack: IRSA,
     edit: (t) => (oidcProviderOf(t).Properties.ClientIdList = ['sts.amazon.com']),
-    doctor: { check: 'OIDC provider client id', names: /lists client ids \[sts\.amazon\.com\].*Incorrect token audience/ },
+    doctor: {
+      check: 'EKSIRSA3 OIDC provider registered with client id sts.amazonaws.com',
+      names: /lists client ids \[sts\.amazon\.com\].*Incorrect token audience/,
+    },
   },
   {
     drill: Drill.IRSA_WRONG_NAMESPACE,
@@ -91,7 +97,11 @@ const CASES: DrillCase[] = [
       const conditions = trustConditionsOf(t);
       conditions.Properties = replaced(conditions.Properties, 'system:serviceaccount:irsa:', 'system:serviceaccount:default:');
     },
-    doctor: { check: 'trust sub', names: /it names namespace 'default' \(pods run in 'irsa'\)/ },
+    doctor: {
+      check: 'EKSIRSA4 trust conditions match the token',
+      names:
+        /requires sub \["system:serviceaccount:default:eks-iam-test"\] .*: it names namespace 'default', where the service account is in 'irsa'/,
+    },
   },
   {
     drill: Drill.IRSA_NO_ANNOTATION,
@@ -114,9 +124,9 @@ const CASES: DrillCase[] = [
     stack: IRSA,
     edit: (t) => (oidcProviderOf(t).Properties.Url = ANOTHER_CLUSTERS_ISSUER),
     doctor: {
-      check: 'OIDC provider',
+      check: 'EKSIRSA3 OIDC provider registered with client id sts.amazonaws.com',
       names:
-        /registers no IAM OIDC provider for the cluster's issuer \(\w+ registers https:\/\/oidc\.eks\.us-east-2\.amazonaws\.com\/id\/0{32}\)/,
+        /IAM has no OIDC provider for the issuer https:\/\/oidc\.eks\.us-east-2\.amazonaws\.com\/id\/\w+ .* IAM registers other issuers of oidc\.eks\.us-east-2\.amazonaws\.com: https:\/\/oidc\.eks\.us-east-2\.amazonaws\.com\/id\/0{32};/,
     },
   },
   {
@@ -139,7 +149,11 @@ const CASES: DrillCase[] = [
       pods.DependsOn = pods.DependsOn.filter((id: string) => id !== association);
       t.Resources[association].DependsOn = [podsId];
     },
-    doctor: { check: 'pods wait for association', names: /does not depend on Association, which even waits for them/ },
+    doctor: {
+      check: 'EKSCRED1 pod predates its credential configuration',
+      names:
+        /pod pod-identity\/eks-iam-test7: Service account pod-identity\/eks-iam-test is configured for EKS Pod Identity \(association eks-oidc-demo-pod-identity\/Association\), but the pod has no AWS_CONTAINER_CREDENTIALS_FULL_URI: it was created before/,
+    },
   },
 ];
 

@@ -81,9 +81,10 @@ describe('lab doctor --offline: EKS Pod Identity features', () => {
       /✓ \[abac-team-a\] session tags: AbacRole\w+ uses the session tags kubernetes-namespace, kubernetes-service-account/,
     );
     for (const scope of ['abac-team-a', 'abac-team-b', 'role-chaining', 'session-policy']) {
-      expect(text).toContain(`✓ [${scope}] pods wait for association:`);
       expect(text).toContain(`✓ [${scope}] association:`);
     }
+    // Every pod, these scenarios' included, was created after its association and got its variables.
+    expect(text).toMatch(/✓ \[cluster\] EKSCRED1 pod predates its credential configuration: Nothing found/);
   });
 
   const cases: { name: string; edit: (template: any) => void; scope: string; check: string; names: RegExp; fix: RegExp }[] = [
@@ -182,9 +183,10 @@ describe('lab doctor --offline: EKS Pod Identity features', () => {
         delete pods.Properties.WaitForInjection;
       },
       scope: 'role-chaining',
-      check: 'pods wait for association',
-      names: /RoleChainingPods\w+ \(the pods\) does not depend on ChainAssociation/,
-      fix: /podsDependOn\(association\)/,
+      check: 'EKSCRED1 pod predates its credential configuration',
+      names:
+        /pod role-chaining\/eks-iam-chain-ls: Service account role-chaining\/eks-iam-test is configured for EKS Pod Identity \(association eks-oidc-demo-pod-identity-advanced\/ChainAssociation\), but the pod has no AWS_CONTAINER_CREDENTIALS_FULL_URI: it was created before/,
+      fix: /make the pods depend on association eks-oidc-demo-pod-identity-advanced\/ChainAssociation: podsDependOn\(association\)/,
     },
   ];
 

@@ -1,30 +1,22 @@
-import { LabToggles, SCENARIOS } from '../../scenarios';
+import { DRILL_OUTCOMES, LabToggles, SCENARIOS } from '../../scenarios';
 import { ClusterModel, SourceKind } from '../../model/cluster-model';
 import { RULES, Rule } from '../rules';
 import { Finding as RuleFinding } from '../rules/rule';
 import { CLUSTER_SCOPE, FindingList } from './findings';
+import { labHintOf } from './lab-hints';
 import { lessonOf } from './lab-lessons';
 
 /**
- * The shared rules whose mistake `lab doctor` still names through a check of its own, in the lab's
- * terms (the scenario, the toggles, the CloudFormation dependency to add). Each entry names that
- * check; the doctor skips the rule so that one mistake is reported once.
+ * The scenario a finding belongs to: the one that runs its pod or owns its namespace, or, for a
+ * role, the one whose stack created it (the assembly source names roles after their stack). A
+ * finding about the whole cluster that names a drill belongs to the drill's scenario.
  */
-export const DOCTOR_OWN_CHECKS: Readonly<Record<string, string>> = {
-  EKSIMDS1: "'IMDSv2 required' and 'IMDS hop limit', against the toggles the lab was synthesized with",
-  EKSIMDS2: "'IMDSv2 required' and 'IMDS hop limit', against the toggles the lab was synthesized with",
-  EKSIRSA3: "'OIDC provider' and 'OIDC provider client id'",
-  EKSIRSA4: "'trust sub', 'trust aud' and their keys",
-  EKSCRED1: "'pods wait for association' and 'pods wait for service account'",
-  EKSKEYS1: "'no static keys'",
-  EKSSDK1: "'CLI new enough'",
-};
+function scopeOf(finding: RuleFinding): string {
+  const scope = scopeOfSubject(finding.subject);
+  return scope === CLUSTER_SCOPE && finding.drill ? DRILL_OUTCOMES[finding.drill].scenario : scope;
+}
 
-/**
- * The scenario a rule's subject belongs to: the one that runs that pod or owns that namespace, or,
- * for a role, the one whose stack created it (the assembly source names roles after their stack).
- */
-function scopeOf(subject: string): string {
+function scopeOfSubject(subject: string): string {
   const role = /^role arn:[^:]*:iam::.*?:role\/(.+)$/.exec(subject)?.[1];
   if (role !== undefined) {
     const owners = SCENARIOS.filter((s) => role.startsWith(`${s.stackName}-`));
@@ -43,7 +35,8 @@ function detailOf(finding: RuleFinding): string {
 
 /**
  * Runs the rules `lab audit` runs over the model of the lab, and reports them as doctor checks. A
- * finding the lab makes on purpose passes and names its lesson; any other finding fails.
+ * finding the lab makes on purpose passes and names its lesson; any other finding fails, with
+ * what the lab adds to the rule's fix (the toggle, the construct, the dependency to add).
  */
 export function ruleChecks(
   model: ClusterModel,
@@ -51,17 +44,24 @@ export function ruleChecks(
   findings: FindingList,
   rules: readonly Rule[] = RULES,
 ): void {
-  // The doctor's own checks read the assembly only: over the deployed lab, every rule runs.
-  const skipped = model.source === SourceKind.ASSEMBLY ? DOCTOR_OWN_CHECKS : {};
-  for (const rule of rules.filter((r) => skipped[r.id] === undefined)) {
+  for (const rule of rules) {
     const found = rule.evaluate(model);
     // The same rule runs over the assembly and over the deployed lab: say which one a check read.
     const check = `${rule.id} ${rule.name}${model.source === SourceKind.DEPLOYED ? ' (deployed)' : ''}`;
     if (found.length === 0) findings.pass(CLUSTER_SCOPE, check, `Nothing found: ${rule.explanation}`);
     for (const finding of found) {
       const lesson = finding.verifiable ? lessonOf(finding, toggles) : undefined;
-      if (lesson) findings.pass(scopeOf(finding.subject), check, `${detailOf(finding)} On purpose: ${lesson.why}`);
-      else findings.fail(scopeOf(finding.subject), check, detailOf(finding), finding.fix);
+      if (lesson) {
+        findings.pass(scopeOf(finding), check, `${detailOf(finding)} On purpose: ${lesson.why}`);
+        continue;
+      }
+      const hint = labHintOf(finding, toggles, model);
+      findings.fail(
+        scopeOf(finding),
+        check,
+        [detailOf(finding), hint.detail].filter(Boolean).join(' '),
+        [finding.fix, hint.fix].filter(Boolean).join(' '),
+      );
     }
   }
 }

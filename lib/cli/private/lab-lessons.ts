@@ -17,8 +17,12 @@ const podsOf = (id: ScenarioId) => {
   return [s3LsPod, sleepPod].filter((name): name is string => name !== undefined).map((name) => `pod ${namespace}/${name}`);
 };
 
-/** imds=open is the toggle that opens IMDS to pods with hop limit 2; leaky and locked are other lessons or none. */
-const imdsOpen = (toggles: LabToggles | undefined) => toggles?.imds === ImdsMode.OPEN;
+/**
+ * imds=open is the toggle that opens IMDS to pods with hop limit 2, and only that: HttpTokens
+ * stays required. leaky and locked are other lessons or none.
+ */
+const hopLimitUnderImdsOpen = (f: Finding, toggles: LabToggles | undefined) =>
+  toggles?.imds === ImdsMode.OPEN && (f.field?.endsWith('HttpPutResponseHopLimit') ?? false);
 
 /**
  * The healthy lab's deliberate lessons. `lab doctor` counts them as passes and names the lesson;
@@ -28,13 +32,13 @@ export const LAB_LESSONS: readonly Lesson[] = [
   {
     scenario: ScenarioId.NODE_ROLE,
     ruleId: 'EKSIMDS1',
-    matches: (f, toggles) => imdsOpen(toggles) && f.subject.startsWith('node '),
+    matches: (f, toggles) => hopLimitUnderImdsOpen(f, toggles) && f.subject.startsWith('node '),
     why: 'imds=open gives the nodes hop limit 2, so the node-role scenario can show a pod acting as the node role.',
   },
   {
     scenario: ScenarioId.NODE_ROLE,
     ruleId: 'EKSIMDS2',
-    matches: (f, toggles) => imdsOpen(toggles) && f.subject.startsWith('node group '),
+    matches: (f, toggles) => hopLimitUnderImdsOpen(f, toggles) && f.subject.startsWith('node group '),
     why: "imds=open keeps hop limit 2 in the node group's launch template, for the nodes it launches next.",
   },
   {

@@ -3,9 +3,10 @@ import { Finding, Severity } from '../../../lib/cli/rules';
 import { ImdsMode } from '../../../lib/lab-config';
 import { ScenarioId } from '../../../lib/scenarios';
 
-const finding = (ruleId: string, subject: string): Finding => ({
+const finding = (ruleId: string, subject: string, field?: string): Finding => ({
   ruleId,
   subject,
+  field,
   severity: Severity.WARNING,
   message: 'found',
   fix: 'fix it',
@@ -24,7 +25,8 @@ describe('the lab lessons', () => {
     // With imds=open the add-ons' pods reach the node role as the scenario's do.
     ['EKSIMDS3', 'pod kube-system/coredns-5d8f7c9b6-x2k4q', ScenarioId.NODE_ROLE],
   ])('%s on %s is the %s lesson', (ruleId, subject, scenario) => {
-    expect(lessonOf(finding(ruleId, subject), OPEN)?.scenario).toBe(scenario);
+    const field = ruleId === 'EKSIMDS1' ? 'MetadataOptions.HttpPutResponseHopLimit' : undefined;
+    expect(lessonOf(finding(ruleId, subject, field), OPEN)?.scenario).toBe(scenario);
   });
 
   test.each([
@@ -40,9 +42,16 @@ describe('the lab lessons', () => {
   });
 
   test('the nodes open to pods are a lesson only under imds=open, the toggle that teaches it', () => {
-    expect(lessonOf(finding('EKSIMDS1', 'node a node of lab'), LEAKY)).toBeUndefined();
-    expect(lessonOf(finding('EKSIMDS2', 'node group lab'), LEAKY)).toBeUndefined();
-    expect(lessonOf(finding('EKSIMDS2', 'node group lab'), undefined)).toBeUndefined();
+    const hopLimit = 'launch template lt@1 MetadataOptions.HttpPutResponseHopLimit';
+    expect(lessonOf(finding('EKSIMDS2', 'node group lab', hopLimit), OPEN)?.scenario).toBe(ScenarioId.NODE_ROLE);
+    expect(lessonOf(finding('EKSIMDS1', 'node a node of lab', 'MetadataOptions.HttpPutResponseHopLimit'), LEAKY)).toBeUndefined();
+    expect(lessonOf(finding('EKSIMDS2', 'node group lab', hopLimit), LEAKY)).toBeUndefined();
+    expect(lessonOf(finding('EKSIMDS2', 'node group lab', hopLimit), undefined)).toBeUndefined();
     expect(lessonOf(finding('EKSIMDS3', 'pod kube-system/coredns-5d8f7c9b6-x2k4q'), LEAKY)).toBeUndefined();
+  });
+
+  test('imds=open opens the hop limit alone: IMDSv1 left open under it is no lesson', () => {
+    expect(lessonOf(finding('EKSIMDS1', 'node a node of lab', 'MetadataOptions.HttpTokens'), OPEN)).toBeUndefined();
+    expect(lessonOf(finding('EKSIMDS2', 'node group lab', 'launch template lt@1 MetadataOptions.HttpTokens'), OPEN)).toBeUndefined();
   });
 });

@@ -27,9 +27,9 @@ export const launchTemplateImds: Rule = {
         finding(this, {
           subject,
           mechanism: Mechanism.IMDS,
-          field: `launch template ${group.launchTemplate} MetadataOptions`,
+          field: `launch template ${group.launchTemplate} MetadataOptions.${hole.setting}`,
           expected: 'HttpTokens required, HttpPutResponseHopLimit 1',
-          message: `The launch template gives new nodes ${hole}.`,
+          message: `The launch template gives new nodes ${hole.why}.`,
           fix: `Create a launch template version with HttpTokens required and hop limit 1, and update ${group.name} to it.`,
         }),
       ];

@@ -2,13 +2,35 @@ import { ClusterModel, MetadataOptions } from '../../../model/cluster-model';
 import { Mechanism } from '../../../model/effective-credential';
 import { Finding, Rule, Severity, finding, notVerifiable } from '../rule';
 
-/** Why IMDS is open to pods, or undefined if it is not. */
-export function imdsHole(options: MetadataOptions): string | undefined {
+/** The setting that opens IMDS to pods, and why. */
+export interface ImdsHole {
+  /** `HttpTokens` or `HttpPutResponseHopLimit`, as MetadataOptions names it. */
+  readonly setting: 'HttpTokens' | 'HttpPutResponseHopLimit';
+  readonly why: string;
+}
+
+/**
+ * What opens IMDS to pods, or undefined if nothing does. The hop limit applies to the IMDSv2
+ * token PUT alone: with HttpTokens optional the SDK falls back to an IMDSv1 GET, which no hop
+ * limit stops (EC2 User Guide, instancedata-data-retrieval.html).
+ */
+export function imdsHole(options: MetadataOptions): ImdsHole | undefined {
   if (options.httpTokens !== 'required') {
-    return `HttpTokens ${options.httpTokens ?? 'unset'}: IMDSv1 answers a plain GET from any pod, whatever the hop limit`;
+    const tokens = `HttpTokens ${options.httpTokens ?? 'unset'}: IMDSv1 answers a plain GET from any pod`;
+    return {
+      setting: 'HttpTokens',
+      why:
+        (options.hopLimit ?? 1) >= 2
+          ? `${tokens}, whatever the hop limit`
+          : `${tokens}. Hop limit 1 does not help: it stops only the IMDSv2 token PUT, and the SDK then falls back to IMDSv1`,
+    };
   }
-  if ((options.hopLimit ?? 1) >= 2)
-    return `hop limit ${options.hopLimit}: the IMDSv2 token reply reaches pods in their own network namespace`;
+  if ((options.hopLimit ?? 1) >= 2) {
+    return {
+      setting: 'HttpPutResponseHopLimit',
+      why: `hop limit ${options.hopLimit}: the IMDSv2 token reply reaches pods in their own network namespace`,
+    };
+  }
   return undefined;
 }
 
@@ -38,9 +60,9 @@ export const nodeImds: Rule = {
         finding(this, {
           subject: `node ${node.name}${node.instanceId ? ` (${node.instanceId})` : ''}`,
           mechanism: Mechanism.IMDS,
-          field: 'MetadataOptions',
+          field: `MetadataOptions.${hole.setting}`,
           expected: 'HttpTokens required, HttpPutResponseHopLimit 1',
-          message: `The node has ${hole}.`,
+          message: `The node has ${hole.why}.`,
           fix: `aws ec2 modify-instance-metadata-options --instance-id ${node.instanceId ?? '<id>'} --http-tokens required --http-put-response-hop-limit 1, and fix the launch template for the nodes to come.`,
         }),
       ];

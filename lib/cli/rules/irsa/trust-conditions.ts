@@ -12,12 +12,34 @@ function tokenClaims(hostPath: string, namespace: string, name: string): Record<
   return { [`${hostPath}:sub`]: `system:serviceaccount:${namespace}:${name}`, [`${hostPath}:aud`]: STS_AUDIENCE };
 }
 
+const SUB = /^system:serviceaccount:([^:*?]*):([^:*?]*)$/;
+
+/** For a sub that names another service account: which part, namespace or name, is not the token's. */
+function wrongAccount(miss: ConditionMiss): string | undefined {
+  const [, namespace, name] = SUB.exec(miss.actual ?? '') ?? [];
+  if (namespace === undefined || !miss.key.endsWith(':sub')) return undefined;
+  const named = miss.values.flatMap((value) => {
+    const [, otherNamespace, otherName] = SUB.exec(value) ?? [];
+    return otherNamespace === undefined ? [] : [{ namespace: otherNamespace, name: otherName }];
+  });
+  // The value that shares a part with the token's sub says which part is wrong.
+  const nearest = named.find((n) => n.namespace === namespace || n.name === name) ?? named[0];
+  if (!nearest || named.length !== miss.values.length) return undefined;
+  // A difference in case alone is the nearest miss's to explain.
+  if (`${nearest.namespace}:${nearest.name}`.toLowerCase() === `${namespace}:${name}`.toLowerCase()) return undefined;
+  const parts = [
+    nearest.namespace !== namespace ? `namespace '${nearest.namespace}', where the service account is in '${namespace}'` : '',
+    nearest.name !== name ? `service account '${nearest.name}', where the pods run as '${name}'` : '',
+  ];
+  return `it names ${parts.filter(Boolean).join(', and ')}`;
+}
+
 function explain(miss: ConditionMiss): string {
   if (miss.actual === undefined && miss.key.startsWith('arn:')) {
     return `the key '${miss.key}' carries the provider ARN; IAM keys the claim by the issuer's host and path alone, so no request has it`;
   }
   if (miss.values.includes(STS_AUDIENCE_TYPO)) return `'${STS_AUDIENCE_TYPO}' is the common typo of '${STS_AUDIENCE}'`;
-  return miss.why;
+  return wrongAccount(miss) ?? miss.why;
 }
 
 /**

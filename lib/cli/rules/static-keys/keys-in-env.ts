@@ -1,7 +1,34 @@
 import { STATIC_KEY_ENV } from '../../private/kube-names';
-import { ClusterModel } from '../../../model/cluster-model';
+import { ClusterModel, Pod } from '../../../model/cluster-model';
 import { Mechanism, configuredFor, accountOfPod, hasStaticKeys } from '../../../model/effective-credential';
 import { Finding, Rule, Severity, finding } from '../rule';
+
+const KEY_PAIR = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'];
+
+/**
+ * One key of the pair alone is no credential, and no fallback either: with AWS_ACCESS_KEY_ID set,
+ * botocore's env provider (the AWS CLI's and boto3's) raises PartialCredentialsError for a missing
+ * AWS_SECRET_ACCESS_KEY instead of trying the next provider (botocore/credentials.py,
+ * EnvProvider._create_credentials_fetcher).
+ */
+function halfAPair(rule: Pick<Rule, 'id' | 'severity'>, pod: Pod): Finding[] {
+  const set = KEY_PAIR.filter((name) => pod.containers.some((c) => c.env.some((e) => e.name === name)));
+  if (set.length !== 1) return [];
+  const missing = KEY_PAIR.find((name) => !set.includes(name));
+  return [
+    finding(rule, {
+      subject: `pod ${pod.namespace}/${pod.name}`,
+      mechanism: Mechanism.STATIC_KEYS,
+      field: `env ${set[0]}`,
+      expected: 'absent',
+      message:
+        set[0] === 'AWS_ACCESS_KEY_ID'
+          ? `The pod sets AWS_ACCESS_KEY_ID without ${missing} (value not shown): the AWS CLI and boto3 stop there with PartialCredentialsError instead of trying the pod's role.`
+          : `The pod sets AWS_SECRET_ACCESS_KEY without ${missing} (value not shown): a secret in env, which botocore ignores without the key id.`,
+      fix: `Remove ${set[0]} from pod ${pod.namespace}/${pod.name}; give its service account a role through Pod Identity.`,
+    }),
+  ];
+}
 
 /**
  * Static keys in env come first in the SDK chain (botocore/credentials.py, EnvProvider), so they
@@ -16,7 +43,7 @@ export const keysInEnv: Rule = {
   links: ['https://docs.aws.amazon.com/IAM/latest/UserGuide/best-practices.html#bp-workloads-use-roles'],
   evaluate(model: ClusterModel): Finding[] {
     return model.pods.flatMap((pod) => {
-      if (!hasStaticKeys(model, pod)) return [];
+      if (!hasStaticKeys(model, pod)) return halfAPair(this, pod);
       const env = pod.containers.flatMap((c) => c.env).filter((e) => STATIC_KEY_ENV.includes(e.name));
       const from = [
         ...new Set(

@@ -10,7 +10,7 @@ describe(launchTemplateImds.id, () => {
     const snapshot = healthySnapshot();
     snapshot.launchTemplates[0].LaunchTemplateData.MetadataOptions.HttpPutResponseHopLimit = 2;
     expect(launchTemplateImds.evaluate(modelOf(snapshot))).toEqual([
-      expect.objectContaining({ subject: 'node group ng-1', field: 'launch template ng-1-lt@2 MetadataOptions' }),
+      expect.objectContaining({ subject: 'node group ng-1', field: 'launch template ng-1-lt@2 MetadataOptions.HttpPutResponseHopLimit' }),
     ]);
   });
 

@@ -12,7 +12,20 @@ describe(providerRegistered.id, () => {
     expect(providerRegistered.evaluate(modelOf(snapshot))).toEqual([
       expect.objectContaining({
         drill: 'irsa-no-oidc-provider',
-        message: expect.stringMatching(/No OpenIDConnect provider found in your account/),
+        message: expect.stringMatching(/No OpenIDConnect provider found in your account"\.$/),
+      }),
+    ]);
+  });
+
+  test("names the providers of other issuers on the same host as the nearest miss: another cluster's", () => {
+    const snapshot = healthySnapshot();
+    const other = PROVIDER_ARN.replace(/id\/\w+$/, 'id/0000000000000000000000000000000A');
+    snapshot.providers = { [other]: { ...snapshot.providers[PROVIDER_ARN], Url: other.replace(/^.*:oidc-provider\//, '') } };
+    expect(providerRegistered.evaluate(modelOf(snapshot))).toEqual([
+      expect.objectContaining({
+        message: expect.stringMatching(
+          /No OpenIDConnect provider found in your account"\. IAM registers other issuers of oidc\.eks\.[\w-]+\.amazonaws\.com: https:\/\/oidc\.eks\.[\w-]+\.amazonaws\.com\/id\/0{31}A; each cluster has an issuer of its own\.$/,
+        ),
       }),
     ]);
   });
@@ -24,7 +37,9 @@ describe(providerRegistered.id, () => {
       expect.objectContaining({
         drill: 'irsa-client-id-typo',
         expected: 'sts.amazonaws.com',
-        message: expect.stringMatching(/Incorrect token audience/),
+        message: expect.stringMatching(
+          /lists client ids \[sts\.amazon\.com\] \('sts\.amazon\.com' is the common typo of 'sts\.amazonaws\.com'\), not sts\.amazonaws\.com .*Incorrect token audience/,
+        ),
       }),
     ]);
   });

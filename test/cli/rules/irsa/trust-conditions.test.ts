@@ -21,10 +21,31 @@ describe(trustConditions.id, () => {
     expect(found.message).toMatch(/'system:serviceaccount:web:\*' would match as a pattern, but StringEquals compares literally/);
   });
 
-  test('the wrong namespace is explained from the nearest value', () => {
+  test('the wrong namespace is named as the part of sub that differs', () => {
     const [found] = withTrust(irsaTrust('system:serviceaccount:default:reports'));
     expect(found).toMatchObject({ drill: 'irsa-wrong-namespace', expected: `${ISSUER_HOST_PATH}:sub = system:serviceaccount:web:reports` });
-    expect(found.message).toMatch(/differs from 'system:serviceaccount:web:reports' from character 23/);
+    expect(found.message).toMatch(/: it names namespace 'default', where the service account is in 'web'\. STS answers AccessDenied/);
+  });
+
+  test('the wrong service account name, and both parts wrong, are named too', () => {
+    expect(withTrust(irsaTrust('system:serviceaccount:web:report'))[0].message).toMatch(
+      /: it names service account 'report', where the pods run as 'reports'\. STS/,
+    );
+    expect(withTrust(irsaTrust('system:serviceaccount:default:report'))[0].message).toMatch(
+      /: it names namespace 'default', where the service account is in 'web', and service account 'report', where the pods run as 'reports'\. STS/,
+    );
+  });
+
+  test('a sub that differs in case alone is explained from the nearest value', () => {
+    expect(withTrust(irsaTrust('system:serviceaccount:Web:reports'))[0].message).toMatch(
+      /'system:serviceaccount:Web:reports' differs from 'system:serviceaccount:web:reports' only in case/,
+    );
+  });
+
+  test('a sub that is not system:serviceaccount:<namespace>:<name> is explained from the nearest value', () => {
+    expect(withTrust(irsaTrust('system:serviceaccounts:web'))[0].message).toMatch(
+      /the nearest value 'system:serviceaccounts:web' differs from 'system:serviceaccount:web:reports' from character 22/,
+    );
   });
 
   test('the audience typo is named', () => {

@@ -30,4 +30,18 @@ describe(keysInEnv.id, () => {
     snapshot.pods.items.push(pod('legacy', 'batch-1', 'default', [ref('AWS_ACCESS_KEY_ID'), ref('AWS_SECRET_ACCESS_KEY')]));
     expect(keysInEnv.evaluate(modelOf(snapshot))[0].message).toMatch(/from Secret aws-keys/);
   });
+
+  test('names an access key id without its secret: the AWS CLI stops there instead of using the role', () => {
+    const snapshot = healthySnapshot();
+    snapshot.pods.items[0].spec.containers[0].env.push({ name: 'AWS_ACCESS_KEY_ID', value: EXAMPLE_ID });
+    const found = keysInEnv.evaluate(modelOf(snapshot));
+    expect(found).toEqual([
+      expect.objectContaining({
+        subject: 'pod web/reports-7d9f',
+        field: 'env AWS_ACCESS_KEY_ID',
+        message: expect.stringMatching(/sets AWS_ACCESS_KEY_ID without AWS_SECRET_ACCESS_KEY .*PartialCredentialsError/),
+      }),
+    ]);
+    expect(JSON.stringify(found)).not.toMatch(/AKIAIOSFODNN7EXAMPLE/);
+  });
 });
