@@ -448,7 +448,7 @@ describe('lab doctor (live)', () => {
     const { code, text } = await doctor(aws);
     expect(code).toBe(ExitCode.CHECK_FAILED);
     expect(text).toContain(
-      `✗ [cluster] EKSIRSA3 OIDC provider registered with client id sts.amazonaws.com (deployed): cluster eks-oidc-demo: IAM has no OIDC provider for the issuer ${ISSUER}`,
+      `✗ [irsa] EKSIRSA3 OIDC provider registered with client id sts.amazonaws.com (deployed): cluster eks-oidc-demo: IAM has no OIDC provider for the issuer ${ISSUER}`,
     );
   });
 
@@ -557,7 +557,7 @@ describe('lab doctor (live) names each drill the account shows', () => {
     expect(await failures(aws)).toEqual([
       `✗ [irsa] EKSIRSA2 trust names the cluster's OIDC provider (deployed): service account irsa/eks-iam-test: ${IRSA_ROLE} trusts ${other} for sts:AssumeRoleWithWebIdentity, not the provider of the cluster's issuer: STS refuses the token.`,
       expect.stringMatching(
-        `^✗ \\[cluster\\] EKSIRSA3 OIDC provider registered with client id sts\\.amazonaws\\.com \\(deployed\\): cluster eks-oidc-demo: IAM has no OIDC provider for the issuer ${ISSUER}.*No OpenIDConnect provider found in your account`,
+        `^✗ \\[irsa\\] EKSIRSA3 OIDC provider registered with client id sts\\.amazonaws\\.com \\(deployed\\): cluster eks-oidc-demo: IAM has no OIDC provider for the issuer ${ISSUER}.*No OpenIDConnect provider found in your account`,
       ),
     ]);
   });
@@ -567,7 +567,7 @@ describe('lab doctor (live) names each drill the account shows', () => {
     aws.mocks.iam.on(GetOpenIDConnectProviderCommand).resolves({ Url: HOST_PATH, ClientIDList: ['sts.amazon.com'] });
     expect(await failures(aws)).toEqual([
       expect.stringContaining(
-        `✗ [cluster] EKSIRSA3 OIDC provider registered with client id sts.amazonaws.com (deployed): cluster eks-oidc-demo: ${PROVIDER_ARN} lists client ids [sts.amazon.com], not sts.amazonaws.com`,
+        `✗ [irsa] EKSIRSA3 OIDC provider registered with client id sts.amazonaws.com (deployed): cluster eks-oidc-demo: ${PROVIDER_ARN} lists client ids [sts.amazon.com]`,
       ),
     ]);
   });

@@ -50,7 +50,7 @@ export const LAB_LESSONS: readonly Lesson[] = [
   {
     scenario: ScenarioId.NODE_ROLE,
     ruleId: 'EKSIMDS3',
-    matches: (f, toggles) => imdsOpen(toggles) && f.subject.startsWith('pod kube-system/'),
+    matches: (f, toggles) => toggles?.imds === ImdsMode.OPEN && f.subject.startsWith('pod kube-system/'),
     why: "imds=open gives every pod without credentials of its own the node role, the add-ons' too (CoreDNS): the node-role lesson, seen from kube-system.",
   },
   {
