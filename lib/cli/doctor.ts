@@ -5,7 +5,6 @@ import { Clock } from './clock';
 import { ExitCode } from './errors';
 import { LabKube } from './kube';
 import { Output, mark } from './output';
-import { deployedRuleChecks } from './private/doctor-deployed';
 import { liveChecks } from './private/doctor-live';
 import { offlineChecks } from './private/doctor-offline';
 import { Finding } from './private/findings';
@@ -58,6 +57,8 @@ export async function runDoctor(options: DoctorOptions, deps: DoctorDeps): Promi
       report.findings,
     );
     progress.stop();
+    // Loaded only live: it reads the cluster through the Kubernetes client, which --offline never needs.
+    const { deployedRuleChecks } = await import('./private/doctor-deployed');
     if (clusterThere) await deployedRuleChecks(live.aws, live.kube, report.toggles, report.findings, out, deps.clock);
   }
 

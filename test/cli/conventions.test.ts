@@ -92,6 +92,8 @@ describe('commands that need a cluster', () => {
         expect(code).toBe(ExitCode.CANNOT_CHECK);
         expect(terminal.errors).toMatch(/^No kubeconfig found \(looked at .*\)\. Run `npm run lab -- kubeconfig`, then retry\.\n$/);
       });
+      // doMock outlives the isolated registry: later tests load the real client again.
+      jest.dontMock('@kubernetes/client-node');
     },
   );
 });

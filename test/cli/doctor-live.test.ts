@@ -64,28 +64,6 @@ function irsaTrust(conditions: Record<string, string> = {}, federated = PROVIDER
   );
 }
 
-/** The precedence role's trust: IRSA for the precedence service account, never used while the association exists. */
-function precedenceIrsaTrust(): string {
-  return encodeURIComponent(
-    JSON.stringify({
-      Version: '2012-10-17',
-      Statement: [
-        {
-          Effect: 'Allow',
-          Principal: { Federated: PROVIDER_ARN },
-          Action: 'sts:AssumeRoleWithWebIdentity',
-          Condition: {
-            StringEquals: {
-              [`${HOST_PATH}:sub`]: 'system:serviceaccount:precedence:eks-iam-test',
-              [`${HOST_PATH}:aud`]: 'sts.amazonaws.com',
-            },
-          },
-        },
-      ],
-    }),
-  );
-}
-
 function podIdentityTrust(action: string | string[] = ['sts:AssumeRole', 'sts:TagSession']): string {
   return encodeURIComponent(
     JSON.stringify({
@@ -271,9 +249,9 @@ function healthyLab(cluster: FakeCluster) {
     }),
   });
   // The Pod Identity feature scenarios: their associations in EKS and their pods, beside pod-identity's.
-  aws.mocks.iam
-    .on(GetRoleCommand, { RoleName: PRECEDENCE_IRSA_ROLE })
-    .resolves({ Role: roleNamed(PRECEDENCE_IRSA_ROLE, precedenceIrsaTrust()) });
+  aws.mocks.iam.on(GetRoleCommand, { RoleName: PRECEDENCE_IRSA_ROLE }).resolves({
+    Role: roleNamed(PRECEDENCE_IRSA_ROLE, irsaTrust({ [`${HOST_PATH}:sub`]: 'system:serviceaccount:precedence:eks-iam-test' })),
+  });
   aws.mocks.iam
     .on(GetRoleCommand, { RoleName: PRECEDENCE_POD_IDENTITY_ROLE })
     .resolves({ Role: roleNamed(PRECEDENCE_POD_IDENTITY_ROLE, podIdentityTrust()) });

@@ -1,18 +1,10 @@
 import { labHintOf } from '../../../lib/cli/private/lab-hints';
-import { Finding, Severity } from '../../../lib/cli/rules';
 import { ImdsMode } from '../../../lib/lab-config';
+import { findingOf } from '../support/finding';
 import { healthySnapshot, modelOf } from '../rules/support/snapshot';
 
 const model = modelOf(healthySnapshot());
-const finding = (ruleId: string, subject: string, field?: string): Finding => ({
-  ruleId,
-  subject,
-  field,
-  severity: Severity.WARNING,
-  message: 'found',
-  fix: 'fix it',
-  verifiable: true,
-});
+const finding = findingOf;
 const toggles = (imds: ImdsMode) => ({ imds, nodeRoleS3Access: false });
 const TOKENS = finding('EKSIMDS2', 'node group lab', 'launch template lt@1 MetadataOptions.HttpTokens');
 const HOP_LIMIT = finding('EKSIMDS2', 'node group lab', 'launch template lt@1 MetadataOptions.HttpPutResponseHopLimit');

@@ -1,17 +1,9 @@
 import { lessonOf } from '../../../lib/cli/private/lab-lessons';
-import { Finding, Severity } from '../../../lib/cli/rules';
 import { ImdsMode } from '../../../lib/lab-config';
+import { findingOf } from '../support/finding';
 import { ScenarioId } from '../../../lib/scenarios';
 
-const finding = (ruleId: string, subject: string, field?: string): Finding => ({
-  ruleId,
-  subject,
-  field,
-  severity: Severity.WARNING,
-  message: 'found',
-  fix: 'fix it',
-  verifiable: true,
-});
+const finding = findingOf;
 const OPEN = { imds: ImdsMode.OPEN, nodeRoleS3Access: false };
 const LEAKY = { imds: ImdsMode.LEAKY, nodeRoleS3Access: false };
 
