@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { App } from 'aws-cdk-lib';
-import { buildLab } from '../lib/lab';
+import { buildLab } from '../lib/app/lab';
 import { assertKnownContextKeys, parseLabConfig } from '../lib/lab-config';
 import { rememberToggles } from '../lib/remembered-toggles';
 

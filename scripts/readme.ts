@@ -9,12 +9,12 @@ import { Writable } from 'node:stream';
 import { App } from 'aws-cdk-lib';
 import { DISABLE_ASSET_STAGING_CONTEXT } from 'aws-cdk-lib/cx-api';
 import { LabAssembly } from '../lib/cli/assembly';
-import { estimateCost } from '../lib/cli/cost';
-import { runDoctor } from '../lib/cli/doctor';
+import { estimateCost } from '../lib/cli/commands/cost';
+import { runDoctor } from '../lib/cli/commands/doctor';
 import { Output } from '../lib/cli/output';
 import { LAB_CLUSTER } from '../lib/cluster-contract';
 import { DRILLS, drillDeployCommand } from '../lib/drills';
-import { buildLab } from '../lib/lab';
+import { buildLab } from '../lib/app/lab';
 import { Drill, ImdsMode, parseLabConfig } from '../lib/lab-config';
 import { DRILL_OUTCOMES, expectedOutcome, LabToggles, ProbeCommand, SCENARIOS, scenario } from '../lib/scenarios';
 
@@ -212,7 +212,7 @@ export async function currentSamples(assembly: string, drillAssembly: string): P
       `✔ All ${SCENARIOS.length} s3 ls pod(s) finished.`,
       'Toggles from the cloud assembly: imds=open, nodeRoleS3Access=false',
       '… each pod, its log and its caller, then a table of expected and observed outcomes …',
-      // The verdict lines `lab verify` prints when every scenario holds (lib/cli/verify.ts, printVerdicts).
+      // The verdict lines `lab verify` prints when every scenario holds (lib/cli/commands/verify.ts, printVerdicts).
       ...SCENARIOS.flatMap((s) => [
         `✓ ${s.id}: ${expectedOutcome(s.id, DOCUMENTED_TOGGLES[0].toggles).why}`,
         ...(s.probes ?? []).map((probe) => `✓ ${s.id}/${probe.pod}: ${probe.expected.why}`),

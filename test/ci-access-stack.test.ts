@@ -4,7 +4,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { AssetManifestArtifact, CloudFormationStackArtifact } from 'aws-cdk-lib/cx-api';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { App } from 'aws-cdk-lib';
-import { CiAccessStack, CLUSTER_ACCESS_ROLE_NAME_PREFIX, UNSCOPED_READ_ACTIONS } from '../lib/ci-access-stack';
+import { CiAccessStack, CLUSTER_ACCESS_ROLE_NAME_PREFIX, UNSCOPED_READ_ACTIONS } from '../lib/app/ci-access-stack';
 import { parseLabConfig } from '../lib/lab-config';
 import { CI_ACCESS_STACK_NAME } from '../lib/lab-names';
 import { buildTestLab, LAB_STACKS, logicalIdsOf, SynthesizedLab, TEST_ACCOUNT } from './util';
@@ -235,9 +235,9 @@ function awsCallsIn(dir: string): Set<string> {
   };
   const actions = new Set<string>();
   // `lab audit` reads any cluster with the caller's own credentials, never with the CI role; its
-  // calls are checked against its own policy (lib/cli/audit/lab-audit-iam-policy.json) in test/cli/audit.
+  // calls are checked against its own policy (lib/cli/commands/audit/lab-audit-iam-policy.json) in test/cli/audit.
   // Its collection (sources/live.ts) is counted: live `lab doctor` reads the deployed lab with it.
-  const audit = (file: string) => file.startsWith(`audit${path.sep}`);
+  const audit = (file: string) => file.startsWith(path.join('commands', 'audit') + path.sep);
   const files = fs.readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((file) => file.endsWith('.ts') && !audit(file));
   for (const file of files) {
     const source = fs.readFileSync(path.join(dir, file), 'utf8');

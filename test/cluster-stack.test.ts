@@ -1,8 +1,8 @@
 import { App, Aspects } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { buildClusterStack } from '../lib/cluster-stack';
+import { buildClusterStack } from '../lib/app/cluster-stack';
 import { CLUSTER_EXPORTS } from '../lib/cluster-contract';
-import { DeleteLogGroupsOnDestroy } from '../lib/delete-log-groups-on-destroy';
+import { DeleteLogGroupsOnDestroy } from '../lib/app/delete-log-groups-on-destroy';
 import { ImdsMode } from '../lib/lab-config';
 import { renderTokens, synthesizedLab, TEST_ACCOUNT, testContext } from './util';
 

@@ -1,12 +1,12 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { runDoctor } from '../lib/cli/doctor';
+import { runDoctor } from '../lib/cli/commands/doctor';
 import { ExitCode } from '../lib/cli/errors';
 import { DRILLS, drillDeployCommand, drillFor, drillStackName } from '../lib/drills';
-import { ANOTHER_CLUSTERS_ISSUER } from '../lib/irsa-stack';
+import { ANOTHER_CLUSTERS_ISSUER } from '../lib/app/irsa-stack';
 import { Drill } from '../lib/lab-config';
 import { DRILL_METADATA_KEY, LAB_PODS_RESOURCE_TYPE } from '../lib/lab-names';
-import { LabPodsProperty } from '../lib/lab-pods';
+import { LabPodsProperty } from '../lib/app/lab-pods';
 import { DRILL_OUTCOMES, ScenarioId, scenario } from '../lib/scenarios';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { synthLab } from './cli/support/assembly';

@@ -1,6 +1,6 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { LAB_OBJECTS_RESOURCE_TYPE, LabBucket } from '../lib/lab-bucket';
+import { LAB_OBJECTS_RESOURCE_TYPE, LabBucket } from '../lib/app/lab-bucket';
 import { expectPythonTestsPass } from './util';
 
 describe('LabBucket', () => {

@@ -4,7 +4,7 @@ import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { ImdsMode } from '../lib/lab-config';
 import { LAB_PODS_RESOURCE_TYPE } from '../lib/lab-names';
-import { LabPodsProperty } from '../lib/lab-pods';
+import { LabPodsProperty } from '../lib/app/lab-pods';
 import { SCENARIOS } from '../lib/scenarios';
 import { KUBERNETES_RESOURCE_TYPE } from '../lib/cli/assembly';
 import { SynthesizedLab, appliedManifests, buildTestLab } from './util';
@@ -113,7 +113,7 @@ describe('flipping a toggle runs every scenario pod again', () => {
 
 /** A constant of a cluster handler, as its source sets it. */
 function handlerConstant(file: 'lab_pods.py' | 'kube.py', constant: string): number {
-  const source = readFileSync(join(__dirname, '..', 'lib', 'cluster-handlers', file), 'utf8');
+  const source = readFileSync(join(__dirname, '..', 'lib', 'app', 'cluster-handlers', file), 'utf8');
   const match = new RegExp(`^${constant} = (\\d+)$`, 'm').exec(source);
   if (!match) throw new Error(`${constant} is not set in ${file}`);
   return Number(match[1]);

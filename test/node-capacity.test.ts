@@ -3,10 +3,10 @@ import * as path from 'node:path';
 import { Template } from 'aws-cdk-lib/assertions';
 import { StackTemplate } from '../lib/cli/assembly';
 import { LAB_CLUSTER } from '../lib/cluster-contract';
-import { NODE_GROUP, NODE_POD_CAPACITY, VPC_CNI_PREFIXES, managedNodePodLimits } from '../lib/cluster-stack';
+import { NODE_GROUP, NODE_POD_CAPACITY, VPC_CNI_PREFIXES, managedNodePodLimits } from '../lib/app/cluster-stack';
 import { ImdsMode } from '../lib/lab-config';
 import { LAB_PODS_RESOURCE_TYPE } from '../lib/lab-names';
-import { LabPodsProperty } from '../lib/lab-pods';
+import { LabPodsProperty } from '../lib/app/lab-pods';
 import { LabAssembly, synthesizedLab } from './util';
 
 /** What a /28 prefix holds (EKS user guide, cni-increase-ip-addresses). */
@@ -42,7 +42,7 @@ interface Peak {
 /**
  * Counts the worst moment of `cdk deploy --concurrency <concurrency>`, from the synthesized stacks:
  * - a pod resource deletes its old pods and waits until they are gone before it creates new ones
- *   (lib/cluster-handlers/lab_pods.py), so a pod is never on the node twice;
+ *   (lib/app/cluster-handlers/lab_pods.py), so a pod is never on the node twice;
  * - within a stack, pod resources run one after another, each holding at most one run-once pod;
  * - at most `concurrency` stacks deploy at once (CDK CLI reference, cdk deploy --concurrency), so
  *   at most that many run-once pods overlap, however the stacks' dependencies order them;

@@ -1,7 +1,7 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { DEFAULT_AWS_CLI_IMAGE } from '../lib/lab-config';
 import { LAB_PODS_RESOURCE_TYPE, TOGGLES_METADATA_KEY } from '../lib/lab-names';
-import { LabPodsProperty } from '../lib/lab-pods';
+import { LabPodsProperty } from '../lib/app/lab-pods';
 import { kubeObject, kubeObjects, logicalIdsOf, manifestApplying, synthesizedLab } from './util';
 
 /** The policies the stack attaches to the cluster's node role, which it imports by its export. */

@@ -1,10 +1,10 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { LAB_OBJECTS_RESOURCE_TYPE } from '../lib/lab-bucket';
+import { LAB_OBJECTS_RESOURCE_TYPE } from '../lib/app/lab-bucket';
 import { LAB_PODS_RESOURCE_TYPE } from '../lib/lab-names';
-import { LabPodsProperty } from '../lib/lab-pods';
-import { sessionPolicy } from '../lib/pod-identity-advanced-stack';
+import { LabPodsProperty } from '../lib/app/lab-pods';
+import { sessionPolicy } from '../lib/app/pod-identity-advanced-stack';
 import { ScenarioId, scenario } from '../lib/scenarios';
 import { appliedManifests, buildTestLab, kubeObject, kubeObjects, logicalIdsOf, manifestApplying, policiesOfRole } from './util';
 

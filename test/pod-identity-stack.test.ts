@@ -1,6 +1,6 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { LAB_PODS_RESOURCE_TYPE } from '../lib/lab-names';
-import { LabPodsProperty } from '../lib/lab-pods';
+import { LabPodsProperty } from '../lib/app/lab-pods';
 import { buildTestLab, kubeObject, logicalIdsOf, manifestApplying, policiesOfRole, synthesizedLab } from './util';
 
 describe('Pod Identity scenario', () => {

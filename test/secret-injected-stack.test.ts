@@ -7,8 +7,8 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { LAB_CLUSTER } from '../lib/cluster-contract';
 import { DEFAULT_AWS_CLI_IMAGE, ImdsMode } from '../lib/lab-config';
 import { ScenarioId, scenario } from '../lib/scenarios';
-import { SecretInjectedStack } from '../lib/secret-injected-stack';
-import { SECRET_WRITER_RESOURCE_TYPE } from '../lib/secret-writer';
+import { SecretInjectedStack } from '../lib/app/secret-injected-stack';
+import { SECRET_WRITER_RESOURCE_TYPE } from '../lib/app/secret-writer';
 import { CDK_JSON_CONTEXT, kubeObject, kubeObjects, logicalIdsOf, manifestApplying, renderTokens } from './util';
 
 const SECRET_INJECTED = scenario(ScenarioId.SECRET_INJECTED);
@@ -40,7 +40,7 @@ function stringLeaves(value: unknown, at: string[] = []): Array<{ path: string[]
   return [];
 }
 
-/** The writer function's entry point in lib/cluster-handlers. */
+/** The writer function's entry point in lib/app/cluster-handlers. */
 const WRITER_ENTRY_POINT = 'secret_writer.on_event';
 
 describe('secret-injected stack', () => {

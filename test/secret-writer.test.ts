@@ -1,7 +1,7 @@
 import { App, Stack } from 'aws-cdk-lib';
 import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import { SecretWriter, SecretWriterProps } from '../lib/secret-writer';
+import { SecretWriter, SecretWriterProps } from '../lib/app/secret-writer';
 import { expectPythonTestsPass } from './util';
 
 function writerProps(stack: Stack, overrides: Partial<SecretWriterProps> = {}): SecretWriterProps {

@@ -7,7 +7,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { CloudAssembly, DISABLE_ASSET_STAGING_CONTEXT } from 'aws-cdk-lib/cx-api';
 import { StackTemplate } from '../lib/cli/assembly';
 import { IntrinsicResolver } from '../lib/cli/private/intrinsics';
-import type { LabStacks } from '../lib/lab';
+import type { LabStacks } from '../lib/app/lab';
 import { currentRunDir } from './run-dir';
 
 /** A fixed dummy account, as the tests never see a real one. */
@@ -45,7 +45,7 @@ export interface SynthesizedLab {
  */
 export async function buildTestLab(context: Record<string, unknown> = {}, noAccount = false): Promise<SynthesizedLab> {
   // Loaded on first use, so that test files which only read synthesized templates never load the lab.
-  const [{ buildLab }, { parseLabConfig }] = await Promise.all([import('../lib/lab'), import('../lib/lab-config')]);
+  const [{ buildLab }, { parseLabConfig }] = await Promise.all([import('../lib/app/lab'), import('../lib/lab-config')]);
   const app = new App({ context: testContext(context), outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'eks-oidc-demo-')) });
   const stacks = await buildLab(
     app,

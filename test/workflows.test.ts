@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { parse } from 'yaml';
-import { CiAccessStack } from '../lib/ci-access-stack';
+import { CiAccessStack } from '../lib/app/ci-access-stack';
 import { LAB_CLUSTER } from '../lib/cluster-contract';
 import { runLab } from '../lib/cli/program';
 import { parseLabConfig } from '../lib/lab-config';

@@ -108,7 +108,7 @@ export function createProgram(deps: LabDependencies, exit: (code: ExitCode) => v
     .addOption(new Option('--budget <usdPerHour>', 'fail if the hourly total is above this').argParser(positiveNumber))
     .addOption(json())
     .action(async (options: { assembly: string; budget?: number; json?: boolean }) => {
-      const { runCost } = await import('./cost');
+      const { runCost } = await import('./commands/cost');
       exit(runCost({ assembly: options.assembly, budget: options.budget }, output(options)));
     });
 
@@ -121,7 +121,7 @@ export function createProgram(deps: LabDependencies, exit: (code: ExitCode) => v
     .addOption(json())
     .action(async (options: { offline?: boolean; verbose?: boolean; assembly: string; json?: boolean }) => {
       if (!options.offline) needKubeconfig();
-      const { runDoctor } = await import('./doctor');
+      const { runDoctor } = await import('./commands/doctor');
       exit(
         await runDoctor(
           { assembly: options.assembly, offline: options.offline, verbose: options.verbose },
@@ -135,7 +135,7 @@ export function createProgram(deps: LabDependencies, exit: (code: ExitCode) => v
     .description("after the deploy: writes the kubeconfig entry for the lab's cluster and its access role, and makes it current")
     .addOption(json())
     .action(async (options: { json?: boolean }) => {
-      const { runKubeconfig } = await import('./kubeconfig');
+      const { runKubeconfig } = await import('./commands/kubeconfig');
       const aws = await connect();
       exit(await runKubeconfig({ aws, out: output(options), env: deps.env }));
     });
@@ -149,7 +149,7 @@ export function createProgram(deps: LabDependencies, exit: (code: ExitCode) => v
     .addOption(json())
     .action(async (scenarios: ScenarioId[], options: { assembly: string; timeout: number; json?: boolean }) => {
       const cluster = kube();
-      const { runVerify } = await import('./verify');
+      const { runVerify } = await import('./commands/verify');
       exit(
         await runVerify(
           { assembly: options.assembly, scenarios, timeoutSeconds: options.timeout },
@@ -167,7 +167,7 @@ export function createProgram(deps: LabDependencies, exit: (code: ExitCode) => v
     .addOption(json())
     .action(async (id: ScenarioId, options: { pod?: string; assembly: string; json?: boolean }) => {
       const cluster = kube();
-      const { runRerun } = await import('./rerun');
+      const { runRerun } = await import('./commands/rerun');
       exit(await runRerun({ scenario: id, pod: options.pod, assembly: options.assembly }, { kube: cluster, out: output(options), clock }));
     });
 
@@ -178,7 +178,7 @@ export function createProgram(deps: LabDependencies, exit: (code: ExitCode) => v
     .option('--wait', 'poll until each deployed scenario has its event (up to 15 minutes)')
     .addOption(json())
     .action(async (options: { since: string; wait?: boolean; json?: boolean }) => {
-      const { runTrail, parseDuration } = await import('./trail');
+      const { runTrail, parseDuration } = await import('./commands/trail');
       parseDuration(options.since);
       const aws = await connect();
       exit(await runTrail({ since: options.since, wait: options.wait }, { aws, out: output(options), clock }));
@@ -191,7 +191,7 @@ export function createProgram(deps: LabDependencies, exit: (code: ExitCode) => v
     .addOption(json())
     .action(async (id: ScenarioId | undefined, options: { json?: boolean }) => {
       const cluster = kube();
-      const { runToken } = await import('./token');
+      const { runToken } = await import('./commands/token');
       exit(await runToken({ scenario: id }, { kube: cluster, out: output(options), fetch: deps.fetch ?? fetch }));
     });
 
@@ -203,7 +203,7 @@ export function createProgram(deps: LabDependencies, exit: (code: ExitCode) => v
     .addArgument(new Argument('[name]', 'the drill to show (default: every drill)').choices(Object.values(Drill)))
     .addOption(json())
     .action(async (name: Drill | undefined, options: { json?: boolean }) => {
-      const { runDrill } = await import('./drill');
+      const { runDrill } = await import('./commands/drill');
       exit(runDrill(output(options), name));
     });
 
@@ -212,7 +212,7 @@ export function createProgram(deps: LabDependencies, exit: (code: ExitCode) => v
     .description('after `cdk destroy --all`, lists anything of the lab still in the account')
     .addOption(json())
     .action(async (options: { json?: boolean }) => {
-      const { runLeftovers } = await import('./leftovers');
+      const { runLeftovers } = await import('./commands/leftovers');
       const aws = await connect();
       exit(await runLeftovers({ aws, out: output(options) }));
     });
@@ -230,8 +230,8 @@ export function createProgram(deps: LabDependencies, exit: (code: ExitCode) => v
     .option('--print-policy')
     .addOption(json())
     .addOption(new Option('--fail-on <severity>').choices(['error', 'warning', 'note']).default('warning'))
-    .action(async (options: import('./audit/audit').AuditOptions & { json?: boolean; failOn: string }) => {
-      const { runAudit, auditDeps } = await import('./audit/audit');
+    .action(async (options: import('./commands/audit/audit').AuditOptions & { json?: boolean; failOn: string }) => {
+      const { runAudit, auditDeps } = await import('./commands/audit/audit');
       exit(await runAudit({ ...options, failOn: options.failOn as never }, auditDeps(output(options), deps.terminal)));
     });
 
@@ -247,7 +247,7 @@ export function createProgram(deps: LabDependencies, exit: (code: ExitCode) => v
     .addOption(assembly())
     .addOption(json())
     .action(async (options: E2eCommandOptions) => {
-      const { runE2e, processE2eDeps } = await import('./e2e');
+      const { runE2e, processE2eDeps } = await import('./commands/e2e');
       const e2eDeps = await processE2eDeps({ terminal: deps.terminal, aws: connect, clock });
       exit(await runE2e({ ...options, reportDir: options.report }, e2eDeps));
     });

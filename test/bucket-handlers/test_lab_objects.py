@@ -9,7 +9,7 @@ import types
 import unittest
 from unittest import mock
 
-HANDLER = pathlib.Path(__file__).resolve().parents[2] / 'lib' / 'bucket-handlers' / 'lab_objects.py'
+HANDLER = pathlib.Path(__file__).resolve().parents[2] / 'lib' / 'app' / 'bucket-handlers' / 'lab_objects.py'
 BUCKET = 'eks-oidc-demo-pod-identity-advanced-labbucket-example'
 OBJECTS = {'team-a/report.txt': 'team-a\n', 'team-b/report.txt': 'team-b\n'}
 

@@ -1,5 +1,5 @@
 import { Testing } from 'cdk8s';
-import { IdentityChart } from '../../lib/charts/identity-chart';
+import { IdentityChart } from '../../lib/app/charts/identity-chart';
 import { IRSA_ROLE_ANNOTATION } from '../../lib/lab-names';
 import { validateKubeObject } from '../kube-schema';
 

@@ -1,5 +1,5 @@
 import { Testing } from 'cdk8s';
-import { LegacyTokenChart } from '../../lib/charts/legacy-token-chart';
+import { LegacyTokenChart } from '../../lib/app/charts/legacy-token-chart';
 import { validateKubeObject } from '../kube-schema';
 
 describe('LegacyTokenChart', () => {

@@ -1,5 +1,5 @@
 import { Testing } from 'cdk8s';
-import { ProbeChart } from '../../lib/charts/probe-chart';
+import { ProbeChart } from '../../lib/app/charts/probe-chart';
 import { ProbeCommand, ScenarioId, scenario } from '../../lib/scenarios';
 import { validateKubeObject } from '../kube-schema';
 

@@ -1,5 +1,5 @@
 import { Testing } from 'cdk8s';
-import { WorkloadChart } from '../../lib/charts/workload-chart';
+import { WorkloadChart } from '../../lib/app/charts/workload-chart';
 import { validateKubeObject } from '../kube-schema';
 
 const IMAGE = 'amazon/aws-cli:2.22.0';

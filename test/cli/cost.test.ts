@@ -1,8 +1,8 @@
-import { estimateCost, runCost } from '../../lib/cli/cost';
+import { estimateCost, runCost } from '../../lib/cli/commands/cost';
 import { LabAssembly } from '../../lib/cli/assembly';
 import { ExitCode } from '../../lib/cli/errors';
 import { HOURS_PER_MONTH, PRICE_TABLE, SupportTier, supportTier } from '../../lib/cli/private/price-table';
-import { KUBERNETES_VERSION, NODE_GROUP } from '../../lib/cluster-stack';
+import { KUBERNETES_VERSION, NODE_GROUP } from '../../lib/app/cluster-stack';
 import { copyAssembly, editTemplate, synthLab } from './support/assembly';
 import { CapturedTerminal } from './support/output';
 

@@ -10,7 +10,7 @@ import {
   ListPodIdentityAssociationsCommand,
 } from '@aws-sdk/client-eks';
 import { GetOpenIDConnectProviderCommand, GetRoleCommand, ListOpenIDConnectProvidersCommand } from '@aws-sdk/client-iam';
-import { runDoctor } from '../../lib/cli/doctor';
+import { runDoctor } from '../../lib/cli/commands/doctor';
 import { RULES } from '../../lib/cli/rules';
 import { ExitCode } from '../../lib/cli/errors';
 import { mockedAws } from './support/aws';

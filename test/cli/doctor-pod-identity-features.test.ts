@@ -1,4 +1,4 @@
-import { runDoctor } from '../../lib/cli/doctor';
+import { runDoctor } from '../../lib/cli/commands/doctor';
 import { ExitCode } from '../../lib/cli/errors';
 import { LAB_PODS_RESOURCE_TYPE } from '../../lib/lab-names';
 import { mockedAws } from './support/aws';

@@ -1,4 +1,4 @@
-import { runDoctor } from '../../lib/cli/doctor';
+import { runDoctor } from '../../lib/cli/commands/doctor';
 import { ExitCode } from '../../lib/cli/errors';
 import { IRSA_ROLE_ANNOTATION, LAB_PODS_RESOURCE_TYPE, TOGGLES_METADATA_KEY } from '../../lib/lab-names';
 import { copyAssembly, editTemplate, removeStack, synthLab } from './support/assembly';

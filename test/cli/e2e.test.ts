@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
-import { E2eOptions, E2eReport, PhaseStatus, runE2e } from '../../lib/cli/e2e';
+import { E2eOptions, E2eReport, PhaseStatus, runE2e } from '../../lib/cli/commands/e2e';
 import { ExitCode } from '../../lib/cli/errors';
 import { runLab } from '../../lib/cli/program';
 import { labStackNames } from '../../lib/cli/private/e2e-plan';

@@ -12,7 +12,7 @@ import { DescribeKeyCommand, KeyManagerType, KeyState, ListKeysCommand } from '@
 import { ListBucketsCommand } from '@aws-sdk/client-s3';
 import { ListSecretsCommand } from '@aws-sdk/client-secrets-manager';
 import { ExitCode } from '../../lib/cli/errors';
-import { LeftoverKind, runLeftovers } from '../../lib/cli/leftovers';
+import { LeftoverKind, runLeftovers } from '../../lib/cli/commands/leftovers';
 import { mockedAws } from './support/aws';
 import { CapturedTerminal } from './support/output';
 

@@ -1,5 +1,5 @@
 import { ExitCode } from '../../lib/cli/errors';
-import { runRerun } from '../../lib/cli/rerun';
+import { runRerun } from '../../lib/cli/commands/rerun';
 import { ScenarioId } from '../../lib/scenarios';
 import { synthLab } from './support/assembly';
 import { FakeCluster, podObject } from './support/fake-cluster';

@@ -1,5 +1,5 @@
 import { ExitCode } from '../../lib/cli/errors';
-import { recreatable, runRerun } from '../../lib/cli/rerun';
+import { recreatable, runRerun } from '../../lib/cli/commands/rerun';
 import { ScenarioId } from '../../lib/scenarios';
 import { removeStack, synthLab, copyAssembly } from './support/assembly';
 import { FakeCluster, podObject } from './support/fake-cluster';

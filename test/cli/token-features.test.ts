@@ -1,4 +1,4 @@
-import { tokenSources } from '../../lib/cli/token';
+import { tokenSources } from '../../lib/cli/commands/token';
 import { ScenarioId } from '../../lib/scenarios';
 
 describe('lab token: the Pod Identity feature scenarios', () => {

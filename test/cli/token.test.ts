@@ -1,7 +1,7 @@
 import { generateKeyPair } from 'jose';
 import { ExitCode } from '../../lib/cli/errors';
-import { TOKEN_PATHS, TokenKind, runToken } from '../../lib/cli/token';
-import { LEGACY_TOKEN_SECRET } from '../../lib/node-role-stack';
+import { TOKEN_PATHS, TokenKind, runToken } from '../../lib/cli/commands/token';
+import { LEGACY_TOKEN_SECRET } from '../../lib/app/node-role-stack';
 import { ScenarioId } from '../../lib/scenarios';
 import { FakeCluster, podObject } from './support/fake-cluster';
 import { CapturedTerminal } from './support/output';

@@ -1,7 +1,7 @@
 import { GetTemplateCommand, ListStacksCommand } from '@aws-sdk/client-cloudformation';
 import { LookupEventsCommand } from '@aws-sdk/client-cloudtrail';
 import { ExitCode } from '../../lib/cli/errors';
-import { TrailEvent, roleChains, runTrail } from '../../lib/cli/trail';
+import { TrailEvent, roleChains, runTrail } from '../../lib/cli/commands/trail';
 import { CHAIN_TARGET_ROLE_NAME, TOGGLES_METADATA_KEY } from '../../lib/lab-names';
 import { ScenarioId } from '../../lib/scenarios';
 import { LabValues, LookupEvent, eksAssumeRole, eksAssumeRoleSession, targetRoleAssumption } from './fixtures/cloudtrail';

@@ -1,7 +1,7 @@
 import { GetTemplateCommand, ListStacksCommand } from '@aws-sdk/client-cloudformation';
 import { LookupEventsCommand } from '@aws-sdk/client-cloudtrail';
 import { ExitCode } from '../../lib/cli/errors';
-import { TRAIL_EVENT_NAMES, parseDuration, runTrail, scenarioOf } from '../../lib/cli/trail';
+import { TRAIL_EVENT_NAMES, parseDuration, runTrail, scenarioOf } from '../../lib/cli/commands/trail';
 import { TOGGLES_METADATA_KEY } from '../../lib/lab-names';
 import { ScenarioId } from '../../lib/scenarios';
 import {

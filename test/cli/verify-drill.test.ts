@@ -1,5 +1,5 @@
 import { ExitCode } from '../../lib/cli/errors';
-import { runVerify } from '../../lib/cli/verify';
+import { runVerify } from '../../lib/cli/commands/verify';
 import { Drill, ImdsMode } from '../../lib/lab-config';
 import { DRILL_METADATA_KEY, TOGGLES_METADATA_KEY } from '../../lib/lab-names';
 import { CallerKind, PodPhase, ScenarioId, expectedOutcome, scenario } from '../../lib/scenarios';

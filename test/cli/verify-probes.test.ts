@@ -1,6 +1,6 @@
 import { ExitCode } from '../../lib/cli/errors';
 import { classifyCallerArn } from '../../lib/cli/private/caller';
-import { runVerify } from '../../lib/cli/verify';
+import { runVerify } from '../../lib/cli/commands/verify';
 import { ImdsMode } from '../../lib/lab-config';
 import { CHAIN_TARGET_ROLE_NAME } from '../../lib/lab-names';
 import { CallerKind, PodPhase, ScenarioId, scenario } from '../../lib/scenarios';

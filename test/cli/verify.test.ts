@@ -1,7 +1,7 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import { ExitCode } from '../../lib/cli/errors';
 import { LabKube } from '../../lib/cli/kube';
-import { CALLER_IDENTITY_COMMAND, runVerify } from '../../lib/cli/verify';
+import { CALLER_IDENTITY_COMMAND, runVerify } from '../../lib/cli/commands/verify';
 import { ImdsMode } from '../../lib/lab-config';
 import { CallerKind, LabToggles, OLD_SDK_POD_IDENTITY_ERROR, ScenarioId, expectedOutcome, scenario } from '../../lib/scenarios';
 import { togglesAssembly } from './support/assembly';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 
-const HANDLERS = join(__dirname, '..', '..', 'lib', 'cluster-handlers');
+const HANDLERS = join(__dirname, '..', '..', 'lib', 'app', 'cluster-handlers');
 
 let python: string | undefined;
 

@@ -12,7 +12,7 @@ import types
 import unittest
 from unittest import mock
 
-HANDLERS = pathlib.Path(__file__).resolve().parents[2] / 'lib' / 'cluster-handlers'
+HANDLERS = pathlib.Path(__file__).resolve().parents[2] / 'lib' / 'app' / 'cluster-handlers'
 sys.path.insert(0, str(HANDLERS))
 import kube  # noqa: E402 - the handlers import it by this name, as Lambda does
 

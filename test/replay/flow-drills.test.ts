@@ -2,7 +2,7 @@ import { LabAssembly } from '../../lib/cli/assembly';
 import { Finding, runRules } from '../../lib/cli/rules';
 import { modelFromSnapshot, readSnapshotDir } from '../../lib/cli/sources/snapshot';
 import { DRILLS, drillStackName } from '../../lib/drills';
-import { NODE_POD_CAPACITY } from '../../lib/cluster-stack';
+import { NODE_POD_CAPACITY } from '../../lib/app/cluster-stack';
 import { Drill, ImdsMode } from '../../lib/lab-config';
 import { LabToggles } from '../../lib/scenarios';
 import { EXPECTED, HEALTHY_LESSONS, lessonsShown, unexpected } from '../cli/audit/lab-ground-truth';

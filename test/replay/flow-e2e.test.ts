@@ -8,7 +8,7 @@ import { LabReplay } from './lab-replay';
 // Each step runs the lab's handlers, with kubectl, as separate processes; four stacks at once.
 jest.setTimeout(900_000);
 
-/** `lab e2e` deploys with `--concurrency 4` (lib/cli/e2e.ts). */
+/** `lab e2e` deploys with `--concurrency 4` (lib/cli/commands/e2e.ts). */
 const E2E_CONCURRENCY = 4;
 
 /** The toggles a deploy with cdk.json alone gets, which `lab e2e` reads back from the synthesized assembly. */

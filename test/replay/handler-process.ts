@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { HandlerTools, pythonExecutable } from '../cluster-handlers/run-handler';
 
-const HANDLERS = join(__dirname, '..', '..', 'lib', 'cluster-handlers');
+const HANDLERS = join(__dirname, '..', '..', 'lib', 'app', 'cluster-handlers');
 
 /** How one invocation of a cluster handler ended. */
 export interface Invocation {

@@ -1,6 +1,6 @@
 import { LAB_CLUSTER } from '../../lib/cluster-contract';
-import { NODE_POD_CAPACITY } from '../../lib/cluster-stack';
-import { HANDLER_TIMEOUT } from '../../lib/private/cluster-handler';
+import { NODE_POD_CAPACITY } from '../../lib/app/cluster-stack';
+import { HANDLER_TIMEOUT } from '../../lib/app/private/cluster-handler';
 import { PLACEHOLDER_ISSUER } from '../../lib/cli/private/intrinsics';
 import { FakeApiServer } from '../cluster-handlers/fake-api-server';
 import { FakeCluster, KubeObject } from '../cluster-handlers/fake-cluster';
@@ -78,7 +78,7 @@ export class LabCloud {
       'kube-system/aws-node',
       'kube-system/kube-proxy',
       'kube-system/eks-pod-identity-agent',
-      // The CoreDNS add-on's Deployment runs two replicas (NODE_POD_CAPACITY in lib/cluster-stack.ts):
+      // The CoreDNS add-on's Deployment runs two replicas (NODE_POD_CAPACITY in lib/app/cluster-stack.ts):
       // on the lab's one node they hold two slots, and come back on a new node as DaemonSet pods do.
       ...Array.from({ length: NODE_POD_CAPACITY.coreDnsPods }, () => 'kube-system/coredns'),
       ...(options.extraDaemonSets ?? []),

@@ -1,6 +1,6 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import { LabKube } from '../../lib/cli/kube';
-import { runRerun } from '../../lib/cli/rerun';
+import { runRerun } from '../../lib/cli/commands/rerun';
 import { ScenarioId } from '../../lib/scenarios';
 import { CapturedTerminal, fakeClock } from '../cli/support/output';
 import { KubeObject } from '../cluster-handlers/fake-cluster';

@@ -1,7 +1,7 @@
 import { LAB_CLUSTER } from '../../cluster-contract';
 import { SourceKind } from '../../model/cluster-model';
 import { LabToggles } from '../../scenarios';
-import { kubeListsOf } from '../audit/connect';
+import { kubeListsOf } from '../commands/audit/connect';
 import { AwsClients } from '../aws-clients';
 import { Clock } from '../clock';
 import { LabKube } from '../kube';

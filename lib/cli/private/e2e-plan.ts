@@ -2,7 +2,7 @@ import { LAB_CLUSTER } from '../../cluster-contract';
 import { CONTEXT_KEYS, ImdsMode } from '../../lab-config';
 import { CallerKind, LabToggles, SCENARIOS, Scenario, ScenarioId, expectedOutcome } from '../../scenarios';
 import { CHAIN_TARGET_ROLE_NAME } from '../../lab-names';
-import type { TrailEvent } from '../trail';
+import type { TrailEvent } from '../commands/trail';
 
 /** Every stack `cdk deploy --all` creates for the lab, cluster first. */
 export function labStackNames(): string[] {

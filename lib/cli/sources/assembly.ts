@@ -30,7 +30,7 @@ const items = (list: unknown): Json[] => array((list as { items?: unknown } | un
  * What the pod-identity webhook adds to a container when it creates a pod. Pod Identity: EKS sets
  * AWS_CONTAINER_CREDENTIALS_FULL_URI and AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE (AWS SDKs and Tools
  * Reference Guide, feature-container-credentials.html), the URI on the agent's 169.254.170.23 and the
- * token file the lab's `lab token` reads (lib/cli/token.ts). IRSA: AWS_ROLE_ARN and
+ * token file the lab's `lab token` reads (lib/cli/commands/token.ts). IRSA: AWS_ROLE_ARN and
  * AWS_WEB_IDENTITY_TOKEN_FILE with the projected token's path (aws/amazon-eks-pod-identity-webhook README).
  */
 const IRSA_TOKEN_FILE = '/var/run/secrets/eks.amazonaws.com/serviceaccount/token';

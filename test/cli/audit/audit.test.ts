@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Ajv from 'ajv-draft-04';
 import addFormats from 'ajv-formats';
-import { AuditDeps, runAudit } from '../../../lib/cli/audit/audit';
+import { AuditDeps, runAudit } from '../../../lib/cli/commands/audit/audit';
 import { ExitCode } from '../../../lib/cli/errors';
 import { Severity } from '../../../lib/cli/rules';
 import { writeSnapshotDir } from '../../../lib/cli/sources/snapshot';

@@ -1,4 +1,4 @@
-import { connectAudit } from '../../../lib/cli/audit/connect';
+import { connectAudit } from '../../../lib/cli/commands/audit/connect';
 import { Output } from '../../../lib/cli/output';
 import { collectLive } from '../../../lib/cli/sources/live';
 import { CapturedTerminal } from '../support/output';

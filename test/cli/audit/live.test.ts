@@ -10,7 +10,7 @@ import {
 } from '@aws-sdk/client-eks';
 import { GetOpenIDConnectProviderCommand, GetRoleCommand, IAMClient, ListOpenIDConnectProvidersCommand } from '@aws-sdk/client-iam';
 import { mockClient } from 'aws-sdk-client-mock';
-import { policyActions } from '../../../lib/cli/audit/audit-policy';
+import { policyActions } from '../../../lib/cli/commands/audit/audit-policy';
 import { Output } from '../../../lib/cli/output';
 import { collectLive } from '../../../lib/cli/sources/live';
 import { modelFromSnapshot } from '../../../lib/cli/sources/snapshot';

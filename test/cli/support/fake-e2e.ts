@@ -2,8 +2,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
-import { E2eDeps, E2eRunner, InterruptSource, LabRun, RunOptions } from '../../../lib/cli/e2e';
-import type { TrailEvent } from '../../../lib/cli/trail';
+import { E2eDeps, E2eRunner, InterruptSource, LabRun, RunOptions } from '../../../lib/cli/commands/e2e';
+import type { TrailEvent } from '../../../lib/cli/commands/trail';
 import { ImdsMode } from '../../../lib/lab-config';
 import { TOGGLES_METADATA_KEY } from '../../../lib/lab-names';
 import { rememberToggles } from '../../../lib/remembered-toggles';
@@ -119,7 +119,7 @@ export class FakeLab implements E2eRunner {
   private labJson(args: readonly string[], options: RunOptions): unknown {
     switch (args[0]) {
       case 'kubeconfig':
-        // What `lab kubeconfig --json` prints (lib/cli/kubeconfig.ts), for the file KUBECONFIG names.
+        // What `lab kubeconfig --json` prints (lib/cli/commands/kubeconfig.ts), for the file KUBECONFIG names.
         return {
           path: options.env?.KUBECONFIG,
           context: `arn:aws:eks:us-east-2:${ACCOUNT}:cluster/eks-oidc-demo`,
