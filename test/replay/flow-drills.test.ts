@@ -6,7 +6,8 @@ import { NODE_POD_CAPACITY } from '../../lib/app/cluster-stack';
 import { Drill, ImdsMode } from '../../lib/lab-config';
 import { LabToggles } from '../../lib/scenarios';
 import { EXPECTED, HEALTHY_LESSONS, lessonsShown, unexpected } from '../cli/audit/lab-ground-truth';
-import { writeAuditSnapshot } from './audit-snapshot';
+import { auditSnapshotOf, writeAuditSnapshot } from './audit-snapshot';
+import { KubeObject } from '../cluster-handlers/fake-cluster';
 import { StackStatus } from './cloudformation';
 import { ALL_PODS, expectedView, podsIn, userView } from './expected-lab';
 import { deployDrill, undoDrill } from './drill-steps';
@@ -17,6 +18,9 @@ jest.setTimeout(900_000);
 
 const IRSA_PODS = podsIn('irsa');
 const POD_IDENTITY_PODS = ['pod-identity/eks-iam-test7', 'pod-identity/eks-iam-test8'];
+
+/** A `kubectl get -o json` list, read loosely. */
+type KubeList = { items: KubeObject[] } & KubeObject;
 
 /**
  * What each drill leaves, written out from the README's drill sections: which pods run again, and
@@ -86,6 +90,23 @@ describe('replayed: each drill deployed over the running lab, as `lab drill` say
 
   test('npx cdk deploy --all, the first deploy', async () => {
     expect(userView(await lab.deploy())).toEqual(expectedView({ created: ALL_PODS }));
+  });
+
+  test("the snapshot's cluster files are `kubectl get <kind> -A -o json` documents of every lab pod and service account", () => {
+    const { pods, serviceAccounts } = auditSnapshotOf(lab) as { pods: KubeList; serviceAccounts: KubeList };
+    // Each is a List of v1 objects of its kind, as kubectl prints it.
+    for (const list of [pods, serviceAccounts])
+      expect(list).toMatchObject({ apiVersion: 'v1', kind: 'List', metadata: { resourceVersion: '' } });
+    expect(new Set(pods.items.map((p) => `${p.apiVersion} ${p.kind}`))).toEqual(new Set(['v1 Pod']));
+    expect(new Set(serviceAccounts.items.map((s) => `${s.apiVersion} ${s.kind}`))).toEqual(new Set(['v1 ServiceAccount']));
+    const labPods = pods.items.filter((p) => p.metadata.namespace !== 'kube-system');
+    expect(labPods.map((p) => `${p.metadata.namespace}/${p.metadata.name}`).sort()).toEqual([...ALL_PODS].sort());
+    // The IRSA service account carries its role annotation, and the IRSA pods what the webhook injected from it.
+    const irsa = serviceAccounts.items.find((s) => s.metadata.namespace === 'irsa' && s.metadata.name === 'eks-iam-test');
+    const roleArn = irsa?.metadata.annotations?.['eks.amazonaws.com/role-arn'];
+    expect(roleArn).toMatch(/^arn:aws:iam::123456789012:role\//);
+    const test3 = pods.items.find((p) => p.metadata.name === 'eks-iam-test3');
+    expect(test3?.spec.containers[0].env).toContainEqual({ name: 'AWS_ROLE_ARN', value: roleArn });
   });
 
   test('lab audit --from a snapshot of it finds only the lessons the lab teaches on purpose, each of them', () => {
