@@ -168,6 +168,18 @@ describe('lab doctor --offline: EKS Pod Identity features', () => {
       fix: /\$\{aws:PrincipalTag\/kubernetes-namespace\}/,
     },
     {
+      name: "the ABAC role's trust requires a session tag EKS never sets",
+      edit: (t) => {
+        const statement = resource(t, 'AbacRole').Properties.AssumeRolePolicyDocument.Statement[0];
+        expect(statement.Principal).toEqual({ Service: 'pods.eks.amazonaws.com' });
+        statement.Condition = { StringEquals: { 'aws:RequestTag/team': 'team-a' } };
+      },
+      scope: 'abac-team-a',
+      check: EKSPI2,
+      names: /AbacRole\w+'s trust requires aws:RequestTag\/team \["team-a"\], a tag EKS never sets/,
+      fix: /Condition the trust of \S+AbacRole\w+ on a tag EKS sets/,
+    },
+    {
       name: 'the chained pods do not wait for their association',
       edit: (t) => {
         const pods = resource(t, 'RoleChainingPods');
