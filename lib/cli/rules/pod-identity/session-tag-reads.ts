@@ -11,9 +11,10 @@ const TAG_VARIABLE = /\$\{aws:PrincipalTag\/([^}]+)\}/g;
 const TAG_KEY = /^aws:PrincipalTag\/(.+)$/;
 
 /**
- * A condition an absent key fails: not `Null`, not an `...IfExists` operator, and not a negated
- * one such as StringNotEquals, which an absent key satisfies (IAM user guide,
- * reference_policies_elements_condition_operators: "Condition operators that check for existence").
+ * A condition an absent key fails: not `Null`, which tests presence itself, not an `...IfExists`
+ * operator, and not a negated one such as StringNotEquals, which an absent key satisfies (IAM user
+ * guide, reference_policies_elements_condition_operators, the IfExists and Null sections, and
+ * reference_policies_condition-single-vs-multi-valued-context-keys for ForAllValues).
  */
 const failsWhenAbsent = (operator: string) => operator !== 'Null' && !operator.endsWith('IfExists') && !/Not/.test(operator);
 
@@ -48,7 +49,8 @@ function taggedRoles(model: ClusterModel, association: Association): Role[] {
  * condition on the key fails, so access is denied (IAM user guide, reference_policies_variables,
  * "Policy variables with no value"). A role that is absent, in another account or unreadable is another
  * rule's finding (EKSPI1, EKSPI3). A role whose identity policies the source did not collect is not
- * judged: only chained associations' roles have them in a snapshot, and the live reads have none.
+ * judged, nor reported: the live collection reads none, and a snapshot has them only in the optional
+ * role-policies.json, so a note for every association would drown the findings.
  */
 export const sessionTagReads: Rule = {
   id: 'EKSPI7',
