@@ -6,7 +6,6 @@ import { modelFromAssembly } from '../sources/assembly';
 import { checkClusterStack, recordedToggles } from './doctor-cluster-stack';
 import { checkCreationOrder, checkRoleFirst } from './doctor-creation-order';
 import { checkRecordedDrill } from './doctor-drill';
-import { checkPodIdentityFeatures } from './doctor-pod-identity-features';
 import { ruleChecks } from './doctor-rules';
 import { checkAssociation, checkRoleAnnotation, checkScenarioObjects } from './doctor-scenario-objects';
 import { checkNoSecretMaterial } from './doctor-secret-material';
@@ -53,7 +52,6 @@ export function offlineChecks(assembly: LabAssembly): OfflineReport {
     if (scenario.id === ScenarioId.IRSA) checkRoleAnnotation(stack, scenario, findings);
     // EKS Pod Identity since its launch: each scenario with probes has its own association.
     if (POD_IDENTITY_SCENARIOS.includes(scenario.id) || scenario.probes) checkAssociation(stack, scenario, findings);
-    if (scenario.probes) checkPodIdentityFeatures(stack, scenario, findings);
     if (!podsThere) continue;
     if (scenario.id === ScenarioId.IRSA) checkRoleFirst(stack, scenario, findings);
     checkCreationOrder(stack, scenario, findings);

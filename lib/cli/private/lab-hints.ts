@@ -53,6 +53,24 @@ const creationOrderHint: HintOf = (finding, _toggles, model) => {
   };
 };
 
+/** How the pod-identity-advanced stack builds each feature, for the finding's field. */
+const sessionPolicyHint: HintOf = (finding) => {
+  if (finding.expected === 'true')
+    return { fix: 'In the lab, give the CfnPodIdentityAssociation disableSessionTags: true with its policy.' };
+  return {
+    fix: 'In the lab, build the policy with sessionPolicy(), which writes an iam.PolicyDocument as JSON and refuses one over 2,048 characters.',
+  };
+};
+
+const targetRoleHint: HintOf = () => ({
+  fix: "In the lab, the target role is assumedBy new iam.SessionTagsPrincipal(new iam.ArnPrincipal(sourceRole.roleArn)), which allows both actions to that role's ARN.",
+});
+
+const sessionTagReadsHint: HintOf = (finding) =>
+  finding.expected?.startsWith('session tags enabled')
+    ? { fix: 'In the lab, leave disableSessionTags unset on the CfnPodIdentityAssociation whose roles read session tags.' }
+    : { fix: 'In the lab, the ABAC policy reads ${aws:PrincipalTag/kubernetes-namespace} in its object ARN.' };
+
 /** Each rule's hint, by rule id: what only the lab can say about a finding. */
 const HINTS: Readonly<Record<string, HintOf>> = {
   EKSIMDS1: imdsHint,
@@ -61,6 +79,9 @@ const HINTS: Readonly<Record<string, HintOf>> = {
     fix: "In the lab, the irsa stack registers it: an AWS::IAM::OIDCProvider (iam.OidcProviderNative) with url = the cluster's issuer and client id sts.amazonaws.com.",
   }),
   EKSCRED1: creationOrderHint,
+  EKSPI3: targetRoleHint,
+  EKSPI4: sessionPolicyHint,
+  EKSPI7: sessionTagReadsHint,
   EKSSDK1: () => ({ fix: 'In the lab: -c awsCliImage=public.ecr.aws/aws-cli/aws-cli:<tag>.' }),
 };
 

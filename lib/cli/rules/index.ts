@@ -13,6 +13,7 @@ import { associationRoleTrust } from './pod-identity/association-role-trust';
 import { orphanAssociation } from './pod-identity/orphan-association';
 import { sessionPolicy } from './pod-identity/session-policy';
 import { sessionTagConditions } from './pod-identity/session-tag-conditions';
+import { sessionTagReads } from './pod-identity/session-tag-reads';
 import { targetRole } from './pod-identity/target-role';
 import { Finding, Rule } from './rule';
 import { sdkTooOld } from './sdk/sdk-too-old';
@@ -34,6 +35,7 @@ export const RULES: readonly Rule[] = [
   associationRoleTrust,
   sessionTagConditions,
   targetRole,
+  sessionTagReads,
   sessionPolicy,
   orphanAssociation,
   agentAddon,

@@ -35,7 +35,7 @@ export const SNAPSHOT_FILES = {
   rolePolicies: {
     file: 'role-policies.json',
     command:
-      'an object from role name to a JSON array of `aws iam get-role-policy` outputs, for the roles of associations with a target role',
+      'an object from role name to a JSON array of `aws iam get-role-policy` outputs, for the roles and target roles of associations',
     parts: [],
   },
   instances: { file: 'instances.json', command: "aws ec2 describe-instances for the nodes' instances", parts: ['instances'] },

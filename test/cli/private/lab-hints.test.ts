@@ -36,6 +36,21 @@ describe('the lab hints', () => {
     expect(labHintOf(finding('EKSCRED1', 'pod web/gone'), undefined, model)).toEqual({});
   });
 
+  test('the Pod Identity features: how the advanced stack builds each one', () => {
+    const sa = 'service account session-policy/eks-iam-test';
+    expect(labHintOf({ ...finding('EKSPI4', sa), expected: 'true' }, undefined, model).fix).toMatch(
+      /disableSessionTags: true with its policy/,
+    );
+    expect(labHintOf({ ...finding('EKSPI4', sa), expected: 'a JSON policy document' }, undefined, model).fix).toMatch(/sessionPolicy\(\)/);
+    expect(labHintOf(finding('EKSPI3', sa), undefined, model).fix).toMatch(/new iam\.ArnPrincipal\(sourceRole\.roleArn\)/);
+    expect(labHintOf({ ...finding('EKSPI7', sa), expected: 'session tags enabled on association a-1' }, undefined, model).fix).toMatch(
+      /leave disableSessionTags unset/,
+    );
+    expect(labHintOf({ ...finding('EKSPI7', sa), expected: 'a tag EKS sets: eks-cluster-arn' }, undefined, model).fix).toMatch(
+      /\$\{aws:PrincipalTag\/kubernetes-namespace\}/,
+    );
+  });
+
   test('a rule with nothing lab-specific to add gets no hint', () => {
     expect(labHintOf(finding('EKSPI5', 'association a-1'), toggles(ImdsMode.OPEN), model)).toEqual({});
   });

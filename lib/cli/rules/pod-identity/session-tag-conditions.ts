@@ -1,4 +1,4 @@
-import { POD_IDENTITY_PRINCIPAL } from '../../../lab-names';
+import { POD_IDENTITY_PRINCIPAL, POD_IDENTITY_SESSION_TAGS } from '../../../lab-names';
 import { Association, ClusterModel, PolicyStatement } from '../../../model/cluster-model';
 import { Mechanism } from '../../../model/effective-credential';
 import { evaluateConditions, principalsOf, statementsOf } from '../../../model/policy';
@@ -18,8 +18,18 @@ function requestTags(model: ClusterModel, association: Association): Record<stri
   };
 }
 
-/** Only the tags whose values the model knows are decided; pod name and uid vary by pod. */
-const decided = (key: string) => /^aws:RequestTag\/(kubernetes-namespace|kubernetes-service-account|eks-cluster-name)$/.test(key);
+const SET_BY_EKS: ReadonlySet<string> = new Set(POD_IDENTITY_SESSION_TAGS.map((tag) => `aws:RequestTag/${tag}`));
+
+/**
+ * The tags whose values the model knows are decided, and so is a tag EKS never sets, or any tag
+ * when the association disables them: the request has none. Pod name and uid vary by pod.
+ */
+function decidedFor(association: Association): (key: string) => boolean {
+  return (key) =>
+    association.disableSessionTags ||
+    !SET_BY_EKS.has(key) ||
+    /^aws:RequestTag\/(kubernetes-namespace|kubernetes-service-account|eks-cluster-name)$/.test(key);
+}
 
 function onlyTagConditions(statement: PolicyStatement): PolicyStatement {
   const condition = Object.fromEntries(
@@ -50,7 +60,7 @@ export const sessionTagConditions: Rule = {
         .map(onlyTagConditions);
       if (statements.length === 0 || statements.every((s) => Object.keys(s.Condition ?? {}).length === 0)) return [];
       const tags = requestTags(model, association);
-      const results = statements.map((s) => evaluateConditions(s, tags, decided));
+      const results = statements.map((s) => evaluateConditions(s, tags, decidedFor(association)));
       if (results.some((r) => r.matches || (r.misses.length === 0 && r.undecided.length > 0))) return [];
       const nearest = results.sort((a, b) => a.misses.length - b.misses.length)[0];
       return nearest.misses.map((miss) =>
@@ -58,13 +68,19 @@ export const sessionTagConditions: Rule = {
           subject: `service account ${association.namespace}/${association.serviceAccount}`,
           mechanism: Mechanism.POD_IDENTITY,
           field: `${lookup.role.arn} AssumeRolePolicyDocument Condition.${miss.operator}["${miss.key}"]`,
-          expected: tags[miss.key] ?? 'session tags enabled on the association',
+          expected: association.disableSessionTags
+            ? 'session tags enabled on the association'
+            : (tags[miss.key] ?? `a tag EKS sets: ${POD_IDENTITY_SESSION_TAGS.join(', ')}`),
           message: association.disableSessionTags
             ? `Association ${association.id} disables session tags, but ${lookup.role.name}'s trust requires ${miss.key} ${JSON.stringify(miss.values)}: with no tags the condition fails.`
-            : `${lookup.role.name}'s trust requires ${miss.key} ${JSON.stringify(miss.values)}, and EKS tags the session with '${miss.actual}': ${miss.why}.`,
+            : miss.actual === undefined
+              ? `${lookup.role.name}'s trust requires ${miss.key} ${JSON.stringify(miss.values)}, a tag EKS never sets (it sets ${POD_IDENTITY_SESSION_TAGS.join(', ')}): the condition fails, so EKS cannot assume the role.`
+              : `${lookup.role.name}'s trust requires ${miss.key} ${JSON.stringify(miss.values)}, and EKS tags the session with '${miss.actual}': ${miss.why}.`,
           fix: association.disableSessionTags
             ? `Enable session tags on ${association.id}, or drop the aws:RequestTag conditions.`
-            : `Set ${miss.key} to '${miss.actual}' in the trust of ${lookup.role.name}.`,
+            : miss.actual === undefined
+              ? `Condition the trust of ${lookup.role.name} on a tag EKS sets, e.g. aws:RequestTag/kubernetes-namespace.`
+              : `Set ${miss.key} to '${miss.actual}' in the trust of ${lookup.role.name}.`,
         }),
       );
     });

@@ -40,4 +40,39 @@ describe(sessionTagConditions.id, () => {
     snapshot.associations[0].disableSessionTags = true;
     expect(sessionTagConditions.evaluate(modelOf(snapshot))[0].message).toMatch(/disables session tags/);
   });
+
+  test('fails a condition on a tag EKS never sets', () => {
+    const snapshot = healthySnapshot();
+    snapshot.roles[1] = role(POD_IDENTITY_ROLE_ARN, {
+      Statement: [
+        {
+          Effect: 'Allow',
+          Principal: { Service: 'pods.eks.amazonaws.com' },
+          Action: ['sts:AssumeRole', 'sts:TagSession'],
+          Condition: { StringEquals: { 'aws:RequestTag/team': 'shop' } },
+        },
+      ],
+    });
+    expect(sessionTagConditions.evaluate(modelOf(snapshot))).toEqual([
+      expect.objectContaining({
+        expected: expect.stringMatching(/^a tag EKS sets: eks-cluster-arn, /),
+        message: expect.stringMatching(/requires aws:RequestTag\/team \["shop"\], a tag EKS never sets/),
+      }),
+    ]);
+  });
+
+  test('a pod-name condition stays undecided while session tags are on: silent', () => {
+    const snapshot = healthySnapshot();
+    snapshot.roles[1] = role(POD_IDENTITY_ROLE_ARN, {
+      Statement: [
+        {
+          Effect: 'Allow',
+          Principal: { Service: 'pods.eks.amazonaws.com' },
+          Action: ['sts:AssumeRole', 'sts:TagSession'],
+          Condition: { StringLike: { 'aws:RequestTag/kubernetes-pod-name': 'api-*' } },
+        },
+      ],
+    });
+    expect(sessionTagConditions.evaluate(modelOf(snapshot))).toEqual([]);
+  });
 });
