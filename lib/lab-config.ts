@@ -1,3 +1,5 @@
+import { editDistance } from './model/edit-distance';
+
 /**
  * How the node's instance metadata service (IMDS) answers pods.
  * @see https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/configuring-IMDS-existing-instances.html
@@ -116,19 +118,6 @@ function nearestKey(key: string, known: readonly string[]): string | undefined {
     .sort((a, b) => a.distance - b.distance);
   const best = ranked[0];
   return best && best.distance <= Math.max(2, Math.floor(best.candidate.length / 3)) ? best.candidate : undefined;
-}
-
-/** Levenshtein distance: the fewest inserted, deleted or replaced characters that turn `a` into `b`. */
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    previous = current;
-  }
-  return previous[b.length];
 }
 
 /** The branch CI access trusts unless `ciAccessBranch` names another. */

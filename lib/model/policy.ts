@@ -1,4 +1,5 @@
 import { PolicyDocument, PolicyStatement } from './cluster-model';
+import { editDistance } from './edit-distance';
 
 /** A string or list of strings as a list: IAM accepts both wherever a list is allowed. */
 export function listOf(value: string | readonly string[] | boolean | undefined): string[] {
@@ -99,7 +100,7 @@ export function evaluateConditions(
 
 /** Explains why no value matched, from the value that came closest. */
 export function nearestMiss(operator: string, values: readonly string[], actual: string): string {
-  const nearest = [...values].sort((a, b) => distance(a, actual) - distance(b, actual))[0] ?? '';
+  const nearest = [...values].sort((a, b) => editDistance(a, actual) - editDistance(b, actual))[0] ?? '';
   if (operator === 'StringEquals' && /[*?]/.test(nearest) && stringLike(nearest, actual)) {
     return `'${nearest}' would match as a pattern, but StringEquals compares literally: '*' and '?' are plain characters there, so it never matches`;
   }
@@ -108,17 +109,4 @@ export function nearestMiss(operator: string, values: readonly string[], actual:
   const at = [...actual].findIndex((char, i) => nearest[i] !== char);
   const where = at < 0 ? nearest.length : at;
   return `the nearest value '${nearest}' differs from '${actual}' from character ${where + 1} on ('${nearest.slice(where)}' instead of '${actual.slice(where)}')`;
-}
-
-/** Levenshtein distance, for the nearest miss. */
-function distance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    previous = current;
-  }
-  return previous[b.length];
 }
