@@ -2,7 +2,7 @@ import { Stack, StackProps } from 'aws-cdk-lib';
 import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import * as cdk8s from 'cdk8s';
 import { Construct, IDependable } from 'constructs';
-import { IEnvVar } from 'kubernetes-models/v1';
+import type { IEnvVar } from 'kubernetes-models/v1';
 import { IdentityChart } from './charts/identity-chart';
 import { LegacyTokenChart } from './charts/legacy-token-chart';
 import { ProbeChart } from './charts/probe-chart';

@@ -2,7 +2,7 @@ import { CfnOutput, RemovalPolicy, SecretValue, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { IEnvVar } from 'kubernetes-models/v1';
+import type { IEnvVar } from 'kubernetes-models/v1';
 import { LAB_CLUSTER, importLabCluster } from '../cluster-contract';
 import { LabScenario, ScenarioStackProps } from './lab-scenario';
 import { acknowledgeListAllMyBuckets, acknowledgeNag, listAllMyBuckets } from './private/nag';

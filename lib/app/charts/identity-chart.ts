@@ -1,5 +1,7 @@
 import { ApiObject, Chart } from 'cdk8s';
-import { Namespace, ServiceAccount } from 'kubernetes-models/v1';
+// One module per kind: the package's v1 index loads every core kind and its validator.
+import { Namespace } from 'kubernetes-models/v1/Namespace';
+import { ServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
 import { Construct } from 'constructs';
 
 export interface IdentityChartProps {

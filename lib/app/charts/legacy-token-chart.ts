@@ -1,5 +1,5 @@
 import { ApiObject, Chart } from 'cdk8s';
-import { Secret } from 'kubernetes-models/v1';
+import { Secret } from 'kubernetes-models/v1/Secret';
 import { Construct } from 'constructs';
 
 export interface LegacyTokenChartProps {

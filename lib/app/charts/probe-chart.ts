@@ -1,6 +1,6 @@
 import { ApiObject, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
-import { Pod } from 'kubernetes-models/v1';
+import { Pod } from 'kubernetes-models/v1/Pod';
 import { Probe } from '../../scenarios';
 import { awsCliContainer } from './workload-chart';
 

@@ -1,6 +1,7 @@
 import { ApiObject, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
-import { IContainer, IEnvVar, Pod } from 'kubernetes-models/v1';
+import type { IContainer, IEnvVar } from 'kubernetes-models/v1';
+import { Pod } from 'kubernetes-models/v1/Pod';
 
 export interface WorkloadChartProps {
   readonly namespace: string;
