@@ -7,7 +7,6 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Writable } from 'node:stream';
 import { App } from 'aws-cdk-lib';
-import { DISABLE_ASSET_STAGING_CONTEXT } from 'aws-cdk-lib/cx-api';
 import { LabAssembly } from '../lib/cli/assembly';
 import { estimateCost } from '../lib/cli/commands/cost';
 import { runDoctor } from '../lib/cli/commands/doctor';
@@ -243,7 +242,7 @@ export function withCurrentSamples(readme: string, samples: Record<string, strin
 function synthesize(context: Record<string, unknown>): Promise<string> {
   const cdkJson = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'cdk.json'), 'utf8')).context;
   const app = new App({
-    context: { ...cdkJson, [DISABLE_ASSET_STAGING_CONTEXT]: true, ...context },
+    context: { ...cdkJson, ...context },
     outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'eks-oidc-demo-readme-')),
   });
   return buildLab(

@@ -48,4 +48,37 @@ describe('npx cdk synth', () => {
     expect(result.stderr).not.toMatch(/warn|feature flags|deprecat|\(node:\d+\)/i);
     expect(result.stderr).toContain('Successfully synthesized');
   });
+
+  test("copies the lab's own assets into cdk.out, and names installed packages' where npm put them", () => {
+    // THEN cdk.out holds no layer zip: the kubectl and AWS CLI layers (57 MB) stay in node_modules
+    const files = fs.readdirSync(outdir);
+    const sizeMiB =
+      files.reduce((sum, f) => sum + (fs.statSync(path.join(outdir, f)).isFile() ? fs.statSync(path.join(outdir, f)).size : 0), 0) /
+      2 ** 20;
+    expect(files.filter((f) => f.endsWith('.zip'))).toEqual([]);
+    expect(sizeMiB).toBeLessThan(2);
+    // AND every asset is either staged in cdk.out or a file of an installed package
+    const sources = files
+      .filter((f) => f.endsWith('.assets.json'))
+      .flatMap((f) =>
+        Object.values(JSON.parse(fs.readFileSync(path.join(outdir, f), 'utf8')).files as Record<string, { source: { path: string } }>),
+      )
+      .map(({ source }) => source.path)
+      .filter((p) => !p.endsWith('.template.json'));
+    const inPlace = [...new Set(sources.filter((p) => path.isAbsolute(p)))].map((p) => path.relative(ROOT, p)).sort();
+    expect(inPlace).toEqual([
+      'node_modules/@aws-cdk/asset-awscli-v1/lib/layer.zip',
+      'node_modules/@aws-cdk/lambda-layer-kubectl-v35/lib/layer.zip',
+      'node_modules/aws-cdk-lib/custom-resource-handlers/dist/aws-eks-v2/kubectl-handler',
+      'node_modules/aws-cdk-lib/custom-resources/lib/provider-framework/runtime',
+    ]);
+    const staged = [...new Set(sources.filter((p) => !path.isAbsolute(p)))];
+    // The lab's two handler directories and aws-cdk-lib's CfnJson handler, written to a temp directory at synth.
+    expect(staged).toHaveLength(3);
+    for (const asset of staged) expect(fs.statSync(path.join(outdir, asset)).isDirectory()).toBe(true);
+    // AND no template carries an asset's local path (assetMetadata is off in cdk.json)
+    for (const f of files.filter((f) => f.endsWith('.template.json'))) {
+      expect([f, fs.readFileSync(path.join(outdir, f), 'utf8').includes('aws:asset:path')]).toEqual([f, false]);
+    }
+  });
 });

@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { CloudAssembly, DISABLE_ASSET_STAGING_CONTEXT } from 'aws-cdk-lib/cx-api';
+import { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { StackTemplate } from '../lib/cli/assembly';
 import { IntrinsicResolver } from '../lib/cli/private/intrinsics';
 import type { LabStacks } from '../lib/app/lab';
@@ -24,9 +24,6 @@ export function testContext(context: Record<string, unknown> = {}): Record<strin
     ...CDK_JSON_CONTEXT,
     // cdk-nag runs in test/lab.test.ts, which reads its report; here it would only print.
     '@aws-cdk/core:failSynthOnValidationErrors': false,
-    // Assets stay where they are instead of being copied into each assembly (the kubectl layer
-    // alone is 56 MB); the templates are the same, as the asset hashes come from the sources.
-    [DISABLE_ASSET_STAGING_CONTEXT]: true,
     ...context,
   };
 }

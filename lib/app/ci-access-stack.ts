@@ -5,6 +5,7 @@ import { LAB_CLUSTER } from '../cluster-contract';
 import { CiAccessConfig, GithubOidcProviderMode } from '../lab-config';
 import { POD_IDENTITY_AGENT_ADDON, STS_AUDIENCE } from '../lab-names';
 import { acknowledgeNag } from './private/nag';
+import { stageOwnAssets } from './private/asset-staging';
 
 /**
  * GitHub Actions' OIDC issuer. Its tokens carry `aud` (sts.amazonaws.com for
@@ -181,6 +182,7 @@ export class CiAccessStack extends Stack {
 
   constructor(scope: Construct, id: string, props: CiAccessStackProps) {
     super(scope, id, props);
+    stageOwnAssets(this);
     const providerArn =
       props.access.provider === GithubOidcProviderMode.CREATE
         ? // IAM verifies GitHub's TLS certificate against its own trusted CAs, so no thumbprint is needed.

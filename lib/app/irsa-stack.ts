@@ -9,6 +9,7 @@ import { InjectionGate } from './lab-pods';
 import { LabScenario, ScenarioStackProps } from './lab-scenario';
 import { addIrsaRole } from './private/irsa-trust';
 import { ScenarioId, scenario } from '../scenarios';
+import { stageOwnAssets } from './private/asset-staging';
 
 /**
  * The issuer of another cluster, as if this one had been re-created with a new issuer and nobody
@@ -31,6 +32,7 @@ export class IrsaStack extends Stack {
 
   constructor(scope: Construct, id: string, props: ScenarioStackProps) {
     super(scope, id, props);
+    stageOwnAssets(this);
     const lab = importLabCluster(this);
     const irsa = scenario(ScenarioId.IRSA);
     // A drill breaks one of these on purpose; without one, each is the value the post uses.

@@ -12,6 +12,7 @@ import { PodIdentityStack } from './pod-identity-stack';
 import { PrecedenceStack } from './precedence-stack';
 import { PodIdentityAdvancedStack } from './pod-identity-advanced-stack';
 import { SecretInjectedStack } from './secret-injected-stack';
+import { referToPackageAssetsInPlace } from './private/asset-staging';
 import { ScenarioId, scenario } from '../scenarios';
 
 /** The lab's stacks, by role. */
@@ -30,6 +31,7 @@ export interface LabStacks {
  * on the cluster stack, never the other way round.
  */
 export async function buildLab(app: App, config: LabConfig, account?: string): Promise<LabStacks> {
+  referToPackageAssetsInPlace(app);
   const env = { account, region: LAB_CLUSTER.region };
   const common = {
     env,

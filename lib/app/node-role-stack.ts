@@ -6,6 +6,7 @@ import { TOGGLES_METADATA_KEY } from '../lab-names';
 import { LabScenario, ScenarioStackProps } from './lab-scenario';
 import { acknowledgeListAllMyBuckets, listAllMyBuckets } from './private/nag';
 import { ScenarioId, scenario } from '../scenarios';
+import { stageOwnAssets } from './private/asset-staging';
 
 /** The name of the legacy token Secret the node-role namespace requests. */
 export const LEGACY_TOKEN_SECRET = 'legacy-default-token';
@@ -17,6 +18,7 @@ export const LEGACY_TOKEN_SECRET = 'legacy-default-token';
 export class NodeRoleStack extends Stack {
   constructor(scope: Construct, id: string, props: ScenarioStackProps) {
     super(scope, id, props);
+    stageOwnAssets(this);
     const lab = importLabCluster(this);
     this.templateOptions.metadata = {
       [TOGGLES_METADATA_KEY]: { imds: props.toggles.imds, nodeRoleS3Access: props.toggles.nodeRoleS3Access },

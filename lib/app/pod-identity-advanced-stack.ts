@@ -10,6 +10,7 @@ import { InjectionGate } from './lab-pods';
 import { LabScenario, ScenarioStackProps } from './lab-scenario';
 import { acknowledgeListAllMyBuckets, acknowledgeNag, listAllMyBuckets } from './private/nag';
 import { Scenario, ScenarioId, scenario, teamObjectKey } from '../scenarios';
+import { stageOwnAssets } from './private/asset-staging';
 
 /** The session tag EKS Pod Identity sets to the pod's namespace, as a policy variable. */
 const NAMESPACE_TAG_VARIABLE = '${aws:PrincipalTag/kubernetes-namespace}';
@@ -39,6 +40,7 @@ export class PodIdentityAdvancedStack extends Stack {
 
   constructor(scope: Construct, id: string, props: ScenarioStackProps) {
     super(scope, id, props);
+    stageOwnAssets(this);
     const lab = importLabCluster(this);
     const teamA = scenario(ScenarioId.ABAC_TEAM_A);
     const teamB = scenario(ScenarioId.ABAC_TEAM_B);

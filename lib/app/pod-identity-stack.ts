@@ -11,6 +11,7 @@ import { LabScenario, ScenarioStackProps } from './lab-scenario';
 import { acknowledgeListAllMyBuckets, listAllMyBuckets } from './private/nag';
 import { AWS_CLI_WITHOUT_POD_IDENTITY, ScenarioId, scenario } from '../scenarios';
 import { awsCliImageAt } from '../lab-config';
+import { stageOwnAssets } from './private/asset-staging';
 
 /**
  * EKS Pod Identity, the successor to IRSA: no OIDC provider and no annotation.
@@ -24,6 +25,7 @@ export class PodIdentityStack extends Stack {
 
   constructor(scope: Construct, id: string, props: ScenarioStackProps) {
     super(scope, id, props);
+    stageOwnAssets(this);
     const lab = importLabCluster(this);
     const podIdentity = scenario(ScenarioId.POD_IDENTITY);
     const drill = drillFor(props.drill, ScenarioId.POD_IDENTITY);

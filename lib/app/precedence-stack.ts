@@ -9,6 +9,7 @@ import { LabScenario, ScenarioStackProps } from './lab-scenario';
 import { addIrsaRole } from './private/irsa-trust';
 import { acknowledgeListAllMyBuckets, listAllMyBuckets } from './private/nag';
 import { ScenarioId, scenario } from '../scenarios';
+import { stageOwnAssets } from './private/asset-staging';
 
 /**
  * IRSA and EKS Pod Identity on one service account, each with its own role. The pod-identity
@@ -27,6 +28,7 @@ export class PrecedenceStack extends Stack {
 
   constructor(scope: Construct, id: string, props: ScenarioStackProps) {
     super(scope, id, props);
+    stageOwnAssets(this);
     const lab = importLabCluster(this);
     const precedence = scenario(ScenarioId.PRECEDENCE);
 

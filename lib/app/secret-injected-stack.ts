@@ -8,6 +8,7 @@ import { LabScenario, ScenarioStackProps } from './lab-scenario';
 import { acknowledgeListAllMyBuckets, acknowledgeNag, listAllMyBuckets } from './private/nag';
 import { ScenarioId, scenario } from '../scenarios';
 import { SecretWriter } from './secret-writer';
+import { stageOwnAssets } from './private/asset-staging';
 
 /** The Kubernetes Secret the pods read their keys from. */
 export const STATIC_KEYS_SECRET = 'aws-static-keys';
@@ -26,6 +27,7 @@ export enum StaticKeyVariable {
 export class SecretInjectedStack extends Stack {
   constructor(scope: Construct, id: string, props: ScenarioStackProps) {
     super(scope, id, props);
+    stageOwnAssets(this);
     const lab = importLabCluster(this);
     const ids = scenario(ScenarioId.SECRET_INJECTED);
 
