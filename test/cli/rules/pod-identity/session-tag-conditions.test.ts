@@ -1,19 +1,24 @@
 import { sessionTagConditions } from '../../../../lib/cli/rules/pod-identity/session-tag-conditions';
 import { POD_IDENTITY_ROLE_ARN, healthySnapshot, modelOf, role } from '../support/snapshot';
 
-function tagTrust(namespace: string): Record<string, unknown> {
+/** A Pod Identity trust whose one statement has `condition`. */
+function podIdentityTrust(condition: Record<string, unknown>): Record<string, unknown> {
   return {
     Statement: [
       {
         Effect: 'Allow',
         Principal: { Service: 'pods.eks.amazonaws.com' },
         Action: ['sts:AssumeRole', 'sts:TagSession'],
-        Condition: {
-          StringEquals: { 'aws:RequestTag/kubernetes-namespace': namespace, 'aws:RequestTag/kubernetes-service-account': 'api' },
-        },
+        Condition: condition,
       },
     ],
   };
+}
+
+function tagTrust(namespace: string): Record<string, unknown> {
+  return podIdentityTrust({
+    StringEquals: { 'aws:RequestTag/kubernetes-namespace': namespace, 'aws:RequestTag/kubernetes-service-account': 'api' },
+  });
 }
 
 describe(sessionTagConditions.id, () => {
@@ -43,16 +48,7 @@ describe(sessionTagConditions.id, () => {
 
   test('fails a condition on a tag EKS never sets', () => {
     const snapshot = healthySnapshot();
-    snapshot.roles[1] = role(POD_IDENTITY_ROLE_ARN, {
-      Statement: [
-        {
-          Effect: 'Allow',
-          Principal: { Service: 'pods.eks.amazonaws.com' },
-          Action: ['sts:AssumeRole', 'sts:TagSession'],
-          Condition: { StringEquals: { 'aws:RequestTag/team': 'shop' } },
-        },
-      ],
-    });
+    snapshot.roles[1] = role(POD_IDENTITY_ROLE_ARN, podIdentityTrust({ StringEquals: { 'aws:RequestTag/team': 'shop' } }));
     expect(sessionTagConditions.evaluate(modelOf(snapshot))).toEqual([
       expect.objectContaining({
         expected: expect.stringMatching(/^a tag EKS sets: eks-cluster-arn, /),
@@ -63,16 +59,7 @@ describe(sessionTagConditions.id, () => {
 
   test('a pod-name condition stays undecided while session tags are on: silent', () => {
     const snapshot = healthySnapshot();
-    snapshot.roles[1] = role(POD_IDENTITY_ROLE_ARN, {
-      Statement: [
-        {
-          Effect: 'Allow',
-          Principal: { Service: 'pods.eks.amazonaws.com' },
-          Action: ['sts:AssumeRole', 'sts:TagSession'],
-          Condition: { StringLike: { 'aws:RequestTag/kubernetes-pod-name': 'api-*' } },
-        },
-      ],
-    });
+    snapshot.roles[1] = role(POD_IDENTITY_ROLE_ARN, podIdentityTrust({ StringLike: { 'aws:RequestTag/kubernetes-pod-name': 'api-*' } }));
     expect(sessionTagConditions.evaluate(modelOf(snapshot))).toEqual([]);
   });
 });
