@@ -123,6 +123,42 @@ describe('what the lab resources do to the replayed cluster', () => {
     expect(cloud.cluster.podIdentityAssociations()).toEqual({});
   });
 
+  test('each resource CloudFormation handles takes a tick: the webhook forgets a deleted association while the stack goes on', async () => {
+    // GIVEN an association the webhook has long learnt of
+    const props = {
+      ClusterName: 'eks-oidc-demo',
+      Namespace: 'pod-identity',
+      ServiceAccount: 'eks-iam-test',
+      RoleArn: 'arn:aws:iam::123456789012:role/r',
+    };
+    cloud.cluster.createNamespace('pod-identity');
+    cloud.cluster.applyServiceAccount('pod-identity', 'eks-iam-test');
+    const created = await cloud.handle(request({ type: 'AWS::EKS::PodIdentityAssociation', properties: props }));
+    cloud.cluster.advance(20);
+    const admit = () => {
+      const pod = {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'probe', namespace: 'pod-identity' },
+        spec: { serviceAccountName: 'eks-iam-test', containers: [{ name: 'c', image: 'i' }] },
+      };
+      const env = cloud.cluster.createPod('pod-identity', pod, true).body.spec.containers[0].env ?? [];
+      return env.some((e: { name: string }) => e.name === 'AWS_CONTAINER_CREDENTIALS_FULL_URI');
+    };
+    expect(admit()).toBe(true);
+
+    // WHEN CloudFormation deletes it, then eleven more resources, none of which asks the API server anything
+    await cloud.handle(
+      request({ type: 'AWS::EKS::PodIdentityAssociation', requestType: 'Delete', physicalId: created.physicalId, properties: props }),
+    );
+    const ticks = cloud.cluster.ticks;
+    for (let i = 0; i < 11; i++) await cloud.handle(request({ type: 'AWS::IAM::Role', logicalId: `Role${i}`, properties: {} }));
+
+    // THEN as many ticks passed, more than the webhook's default 10 of delay, and a pod admitted now gets no credentials
+    expect(cloud.cluster.ticks - ticks).toBe(11);
+    expect(admit()).toBe(false);
+  });
+
   test('a Delete after a failed Create never reaches the handler: the provider framework answers it', async () => {
     // NO_TOOLS would throw if the handler were run.
     await expect(
