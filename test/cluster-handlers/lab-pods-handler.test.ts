@@ -191,6 +191,24 @@ describeWithLayerKubectl('the lab pods handler, with the kubectl of its Lambda l
     for (const p of PODS) expect(api.cluster.pod(NAMESPACE, p.metadata.name)!.metadata.uid).not.toBe(before[p.metadata.name]);
   });
 
+  test('a create where none of the pods is there deletes nothing, so reads nothing back before creating them', async () => {
+    // WHEN
+    const { error, log } = await runHandler(tools, api.url, 'lab_pods', event('Create', { wait: false }), FAST);
+    // THEN one DELETE per pod, each answered NotFound, then the creates: no read of a pod in between
+    expect(error).toBeUndefined();
+    const firstCreate = api.requests.findIndex((r) => r.startsWith('POST'));
+    const podRequests = api.answers.slice(0, firstCreate).filter((a) => a.request.includes(`/namespaces/${NAMESPACE}/pods/`));
+    expect(podRequests.map((a) => [a.request.split(' ')[0], a.code])).toEqual([
+      ['DELETE', 404],
+      ['DELETE', 404],
+    ]);
+    const verbs = log
+      .split('\n')
+      .filter((line) => line.startsWith('Running: kubectl '))
+      .map((line) => line.split(' ')[5]);
+    expect(verbs.slice(0, verbs.indexOf('create') + 1)).toEqual(['delete', 'create']);
+  });
+
   test('an update creates pods that went missing, as after a node replacement', async () => {
     // GIVEN the node was replaced and took the bare pods with it
     lastDeployLeft(PODS);

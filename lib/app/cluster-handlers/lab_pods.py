@@ -141,10 +141,12 @@ def delete_pods(namespace, names):
         return
     in_namespace = ['--namespace', namespace]
     deadline = time.monotonic() + DELETE_TIMEOUT_SECONDS
-    kubectl(
-        ['delete', 'pod', *names, *in_namespace, '--ignore-not-found', f'--grace-period={DELETE_GRACE_SECONDS}', '--wait=false'],
-        deadline=deadline,
-    )
+    options = ['--ignore-not-found', f'--grace-period={DELETE_GRACE_SECONDS}', '--wait=false', '--output=name']
+    deleted = kubectl(['delete', 'pod', *names, *in_namespace, *options], deadline=deadline)
+    # Under --output=name kubectl prints `pod/<name>` for each pod it deleted, and no such line for one
+    # that was not there (kubectl `pkg/cmd/delete/delete.go`, `PrintObj`). None deleted: no wait.
+    if not any(line.startswith('pod/') for line in deleted.splitlines()):
+        return
 
     def gone():
         left = kubectl(['get', 'pod', *names, *in_namespace, '--ignore-not-found', '--output=name'], deadline=deadline)
