@@ -8,7 +8,9 @@
  *   the TypeScript app `cdk init` makes, with tsx standing in for ts-node. The lab's `cdk synth -q`
  *   and the quick-start's run in turn, after one warm-up each, so a change of load hits both.
  * - `npm test` is reported in lab synths: warm, and the first after `npm ci`, whose caches
- *   (jest's, tsc's, ESLint's, Node's compile cache) are empty.
+ *   (jest's, tsc's, ESLint's, Node's compile cache) are empty. Jest's own report splits the time its
+ *   workers spent between the test files that run the lab's handlers (and kubectl) as processes and
+ *   the others.
  * - Peak memory is the resident set of the process that synthesizes.
  *
  * Usage: npm run bench -- [--runs N] [--test-runs N] [--no-install] [--no-test]
@@ -64,6 +66,30 @@ function timeOnce(command: string, args: string[], options: { cwd?: string; env?
     throw new Error(`${command} ${args.join(' ')} failed (exit ${result.status}):\n${(result.stdout + result.stderr).slice(-3000)}`);
   }
   return { wall, cpu: cpuBefore === undefined || cpuAfter === undefined ? undefined : cpuAfter - cpuBefore };
+}
+
+/** The test files that run the lab's handlers, and kubectl with them, as processes. */
+const RUNS_HANDLERS = /[/\\]test[/\\](replay|cluster-handlers)[/\\]/;
+
+interface TestRun {
+  readonly sample: Sample;
+  /** Seconds jest's workers spent in test files, summed over the workers: those that run the handlers, and the rest. */
+  readonly handlerFiles: number;
+  readonly otherFiles: number;
+}
+
+/** One `npm test`, with jest's report of how long each test file took. */
+function npmTest(): TestRun {
+  const report = path.join(os.tmpdir(), `eks-oidc-demo-bench-jest-${process.pid}.json`);
+  try {
+    const sample = timeOnce('npm', ['test', '--silent', '--', '--json', `--outputFile=${report}`]);
+    const files: { name: string; startTime: number; endTime: number }[] = JSON.parse(fs.readFileSync(report, 'utf8')).testResults;
+    const seconds = (matching: boolean) =>
+      files.filter((f) => RUNS_HANDLERS.test(f.name) === matching).reduce((sum, f) => sum + (f.endTime - f.startTime) / 1000, 0);
+    return { sample, handlerFiles: seconds(true), otherFiles: seconds(false) };
+  } finally {
+    fs.rmSync(report, { force: true });
+  }
 }
 
 interface App {
@@ -126,7 +152,7 @@ function seconds(samples: Sample[]): string {
 }
 
 function print(label: string, value: string): void {
-  console.log(`  ${label.padEnd(46)} ${value}`);
+  console.log(`  ${label.padEnd(50)} ${value}`);
 }
 
 function loadAverage(): string {
@@ -142,12 +168,12 @@ console.log(
     `${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, load average ${loadAverage()}`,
 );
 
-let firstTest: Sample | undefined;
+let firstTest: TestRun | undefined;
 if (install) {
   // The registry is the only network npm ci may use; the offline guard is for synth and tests.
   const ci = timeOnce('npm', ['ci', '--no-audit', '--no-fund'], { env: { ...process.env } });
   console.log(`npm ci: ${seconds([ci])}`);
-  if (test) firstTest = timeOnce('npm', ['test', '--silent']);
+  if (test) firstTest = npmTest();
 }
 
 const lab = app('lab: cdk synth -q (7 stacks, cdk-nag)', ROOT);
@@ -174,10 +200,19 @@ try {
   );
 
   if (test) {
-    const warm = Array.from({ length: testRuns }, () => timeOnce('npm', ['test', '--silent']));
+    const warm = Array.from({ length: testRuns }, npmTest);
+    const synths = (value: number) => `${(value / unit).toFixed(1)} synths`;
     console.log(`npm test, in lab synths of ${unit.toFixed(1)} s (load average now ${loadAverage()}):`);
-    if (firstTest) print('first after npm ci', `${(firstTest.wall / unit).toFixed(1)} synths = ${seconds([firstTest])}`);
-    print(`warm, ${testRuns} runs`, `${(medianWall(warm) / unit).toFixed(1)} synths = ${seconds(warm)}`);
+    if (firstTest) print('first after npm ci', `${synths(firstTest.sample.wall)} = ${seconds([firstTest.sample])}`);
+    const samples = warm.map((run) => run.sample);
+    print(`warm, ${testRuns} runs`, `${synths(medianWall(samples))} = ${seconds(samples)}`);
+    // Where the time goes: the replayed flows and the handler's tests run Python and kubectl processes.
+    const last = warm[warm.length - 1];
+    print(
+      'last warm run, per test file, summed over workers',
+      `test/replay/ and test/cluster-handlers/ ${synths(last.handlerFiles)} (${last.handlerFiles.toFixed(0)} s), ` +
+        `the others ${synths(last.otherFiles)} (${last.otherFiles.toFixed(0)} s)`,
+    );
   }
 
   const cost = spawnSync(process.execPath, ['--require', './scripts/require-ts.cjs', 'bin/lab.ts', 'cost', '--assembly', lab.outdir], {
