@@ -17,6 +17,14 @@ const serviceAccount = (ns: string, name: string, annotations?: Record<string, s
   metadata: { name, namespace: ns, ...(annotations && { annotations }) },
 });
 
+/** An `AWS::EKS::PodIdentityAssociation`'s properties. */
+const ASSOCIATION = {
+  ClusterName: 'eks-oidc-demo',
+  Namespace: 'pod-identity',
+  ServiceAccount: 'eks-iam-test',
+  RoleArn: 'arn:aws:iam::123456789012:role/r',
+};
+
 describe('what the lab resources do to the replayed cluster', () => {
   let cloud: LabCloud;
   beforeEach(async () => {
@@ -106,34 +114,22 @@ describe('what the lab resources do to the replayed cluster', () => {
   });
 
   test('a Pod Identity association is created on the cluster, and deleted with its resource', async () => {
-    const props = {
-      ClusterName: 'eks-oidc-demo',
-      Namespace: 'pod-identity',
-      ServiceAccount: 'eks-iam-test',
-      RoleArn: 'arn:aws:iam::123456789012:role/r',
-    };
-    const created = await cloud.handle(request({ type: 'AWS::EKS::PodIdentityAssociation', properties: props }));
+    const created = await cloud.handle(request({ type: 'AWS::EKS::PodIdentityAssociation', properties: ASSOCIATION }));
     expect(Object.values(cloud.cluster.podIdentityAssociations())).toEqual([
       { namespace: 'pod-identity', serviceAccount: 'eks-iam-test', roleArn: 'arn:aws:iam::123456789012:role/r' },
     ]);
     expect(created.physicalId).toMatch(/^arn:aws:eks:us-east-2:123456789012:podidentityassociation\/eks-oidc-demo\/a-/);
     await cloud.handle(
-      request({ type: 'AWS::EKS::PodIdentityAssociation', requestType: 'Delete', physicalId: created.physicalId, properties: props }),
+      request({ type: 'AWS::EKS::PodIdentityAssociation', requestType: 'Delete', physicalId: created.physicalId, properties: ASSOCIATION }),
     );
     expect(cloud.cluster.podIdentityAssociations()).toEqual({});
   });
 
   test('each resource CloudFormation handles takes a tick: the webhook forgets a deleted association while the stack goes on', async () => {
     // GIVEN an association the webhook has long learnt of
-    const props = {
-      ClusterName: 'eks-oidc-demo',
-      Namespace: 'pod-identity',
-      ServiceAccount: 'eks-iam-test',
-      RoleArn: 'arn:aws:iam::123456789012:role/r',
-    };
     cloud.cluster.createNamespace('pod-identity');
     cloud.cluster.applyServiceAccount('pod-identity', 'eks-iam-test');
-    const created = await cloud.handle(request({ type: 'AWS::EKS::PodIdentityAssociation', properties: props }));
+    const created = await cloud.handle(request({ type: 'AWS::EKS::PodIdentityAssociation', properties: ASSOCIATION }));
     cloud.cluster.advance(20);
     const admit = () => {
       const pod = {
@@ -149,7 +145,7 @@ describe('what the lab resources do to the replayed cluster', () => {
 
     // WHEN CloudFormation deletes it, then eleven more resources, none of which asks the API server anything
     await cloud.handle(
-      request({ type: 'AWS::EKS::PodIdentityAssociation', requestType: 'Delete', physicalId: created.physicalId, properties: props }),
+      request({ type: 'AWS::EKS::PodIdentityAssociation', requestType: 'Delete', physicalId: created.physicalId, properties: ASSOCIATION }),
     );
     const ticks = cloud.cluster.ticks;
     for (let i = 0; i < 11; i++) await cloud.handle(request({ type: 'AWS::IAM::Role', logicalId: `Role${i}`, properties: {} }));
