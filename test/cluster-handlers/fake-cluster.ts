@@ -5,7 +5,8 @@
  *
  * Time is counted, never measured: each API request is one tick, and each pod admission is one
  * admission. Every delay below is a number of ticks or admissions, so no outcome depends on how
- * fast the machine is. `advance()` lets time pass without a request, as between two stacks.
+ * fast the machine is. `advance()` lets time pass without a request, as while CloudFormation works
+ * on other resources (the replay advances one tick per resource).
  *
  * Each behaviour names its source. What is not modelled is refused by the API server front
  * (`fake-api-server.ts`), never answered with a guess.
