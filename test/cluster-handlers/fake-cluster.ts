@@ -6,7 +6,7 @@
  * Time is counted, never measured: each API request is one tick, and each pod admission is one
  * admission. Every delay below is a number of ticks or admissions, so no outcome depends on how
  * fast the machine is. `advance()` lets time pass without a request, as while CloudFormation works
- * on other resources (the replay advances one tick per resource).
+ * on other resources (`OperationClock` in `test/replay/cloudformation.ts`).
  *
  * Each behaviour names its source. What is not modelled is refused by the API server front
  * (`fake-api-server.ts`), never answered with a guess.

@@ -30,7 +30,8 @@ import { UpdateBehaviour, updateBehaviour } from './update-behaviours';
  *   a failed create deletes what it created and ends in ROLLBACK_COMPLETE
  *   (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/stack-failure-options.html);
  * - exports: an import of a missing export fails, and a stack whose export another imports
- *   cannot be deleted (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/walkthrough-crossstackref.html).
+ *   cannot be deleted (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/walkthrough-crossstackref.html);
+ * - time: see `OperationClock`.
  */
 
 export type RequestType = 'Create' | 'Update' | 'Delete';
@@ -126,6 +127,42 @@ interface Step {
 /** Every request sent, in order, as `stack logicalId Type RequestType[ (rollback)]`. */
 export type RequestLog = string[];
 
+/**
+ * The time a stack operation takes, told to `passTime` in ticks. CloudFormation makes the service
+ * calls for each resource it creates, updates or deletes
+ * (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-overview.html):
+ * at least one call, one tick, each. It starts a resource once those it waits for are done, and
+ * works on the others at the same time (DependsOn: "resources that don't have dependencies are
+ * created in parallel", https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-attribute-dependson.html).
+ * The replay sends one request at a time, so this clock moves on to when a resource would start,
+ * never back: independent resources take one tick between them, a chain of N takes N.
+ */
+class OperationClock {
+  private elapsed = 0;
+  private readonly doneAt = new Map<string, number>();
+
+  constructor(private readonly passTime: (ticks: number) => void) {}
+
+  /** Lets time pass until every resource of `waitsFor` that this operation sent a request is done; `logicalId` is done a tick later. */
+  start(logicalId: string, waitsFor: Iterable<string>): void {
+    let at = 0;
+    for (const id of waitsFor) at = Math.max(at, this.doneAt.get(id) ?? 0);
+    this.moveTo(at);
+    this.doneAt.set(logicalId, at + 1);
+  }
+
+  /** Lets time pass until every resource sent so far is done: a phase, or the operation, ends with its last resource. */
+  finish(): void {
+    this.moveTo(Math.max(this.elapsed, ...this.doneAt.values()));
+  }
+
+  private moveTo(at: number): void {
+    if (at <= this.elapsed) return;
+    this.passTime(at - this.elapsed);
+    this.elapsed = at;
+  }
+}
+
 export class CloudFormation {
   private readonly stacks = new Map<string, DeployedStack>();
   readonly requests: RequestLog = [];
@@ -134,6 +171,8 @@ export class CloudFormation {
   constructor(
     private readonly handle: ResourceHandler,
     private readonly env: { readonly account: string; readonly region: string },
+    /** Told how many ticks each stack operation lets pass (`OperationClock`). */
+    private readonly passTime: (ticks: number) => void = () => {},
   ) {}
 
   status(stackName: string): StackStatus | undefined {
@@ -190,6 +229,7 @@ export class CloudFormation {
     const steps: Step[] = [];
     const replaced: { logicalId: string; resource: DeployedResource }[] = [];
     let failure: { logicalId: string; reason: string } | undefined;
+    const clock = new OperationClock(this.passTime);
 
     for (const logicalId of creationOrder(template)) {
       const declared = template.Resources[logicalId];
@@ -223,16 +263,20 @@ export class CloudFormation {
         }
       }
       try {
-        const answer = await this.send({
-          requestType: action === 'update' ? 'Update' : 'Create',
-          stackName,
-          logicalId,
-          type: declared.Type,
-          physicalId: action === 'update' ? before!.physicalId : undefined,
-          properties,
-          oldProperties: action === 'update' ? before!.properties : undefined,
-          rollback: false,
-        });
+        const answer = await this.send(
+          {
+            requestType: action === 'update' ? 'Update' : 'Create',
+            stackName,
+            logicalId,
+            type: declared.Type,
+            physicalId: action === 'update' ? before!.physicalId : undefined,
+            properties,
+            oldProperties: action === 'update' ? before!.properties : undefined,
+            rollback: false,
+          },
+          clock,
+          dependencies,
+        );
         const physicalId = answer.physicalId ?? (action === 'update' ? before!.physicalId : this.newPhysicalId(stackName, logicalId));
         const after: DeployedResource = {
           ...base,
@@ -252,7 +296,8 @@ export class CloudFormation {
     }
 
     if (failure) {
-      const rollbackFailures = await this.rollBack(stackName, steps, creating);
+      const rollbackFailures = await this.rollBack(stackName, steps, clock);
+      clock.finish();
       if (creating) {
         stack.status = rollbackFailures.length ? StackStatus.ROLLBACK_FAILED : StackStatus.ROLLBACK_COMPLETE;
         stack.resources = rollbackFailures.length ? working : new Map();
@@ -272,12 +317,16 @@ export class CloudFormation {
     stack.template = template;
     stack.exports = this.exportsOf(stackName, template, working);
     this.stacks.set(stackName, stack);
-    for (const { logicalId, resource } of replaced) await this.deleteQuietly(stackName, logicalId, resource);
+    // The cleanup phase starts once every resource is created or updated.
+    clock.finish();
+    for (const { logicalId, resource } of replaced) await this.deleteQuietly(stackName, logicalId, resource, clock, []);
+    const removedDependents = dependentsWithin(removed, working);
     for (const logicalId of deletionOrder(removed, working)) {
       const resource = working.get(logicalId)!;
       working.delete(logicalId);
-      await this.deleteQuietly(stackName, logicalId, resource);
+      await this.deleteQuietly(stackName, logicalId, resource, clock, removedDependents.get(logicalId)!);
     }
+    clock.finish();
   }
 
   /** DeleteStack, then wait. */
@@ -297,6 +346,8 @@ export class CloudFormation {
         );
       }
     }
+    const clock = new OperationClock(this.passTime);
+    const dependents = dependentsWithin([...stack.resources.keys()], stack.resources);
     for (const logicalId of deletionOrder([...stack.resources.keys()], stack.resources)) {
       const resource = stack.resources.get(logicalId)!;
       if (resource.retain) {
@@ -304,55 +355,72 @@ export class CloudFormation {
         continue;
       }
       try {
-        await this.send({
-          requestType: 'Delete',
-          stackName,
-          logicalId,
-          type: resource.type,
-          physicalId: resource.physicalId,
-          properties: resource.properties,
-          rollback: false,
-        });
+        await this.send(
+          {
+            requestType: 'Delete',
+            stackName,
+            logicalId,
+            type: resource.type,
+            physicalId: resource.physicalId,
+            properties: resource.properties,
+            rollback: false,
+          },
+          clock,
+          dependents.get(logicalId)!,
+        );
         stack.resources.delete(logicalId);
       } catch (err) {
+        clock.finish();
         stack.status = StackStatus.DELETE_FAILED;
         throw new StackFailure(stackName, StackStatus.DELETE_FAILED, logicalId, (err as Error).message);
       }
     }
+    clock.finish();
     this.stacks.delete(stackName);
   }
 
-  private async rollBack(stackName: string, steps: Step[], creating: boolean): Promise<{ logicalId: string; reason: string }[]> {
+  private async rollBack(stackName: string, steps: Step[], clock: OperationClock): Promise<{ logicalId: string; reason: string }[]> {
     const failures: { logicalId: string; reason: string }[] = [];
+    // Each step is undone after the steps that depend on it.
+    const stepResources = new Map(steps.map((step) => [step.logicalId, { dependencies: (step.after ?? step.before)?.dependencies ?? [] }]));
+    const dependents = dependentsWithin([...stepResources.keys()], stepResources);
     for (const step of [...steps].reverse()) {
       const { logicalId } = step;
       try {
         if (step.action === 'update') {
           // The resource gets its old properties back, and learns what it had been given.
-          await this.send({
-            requestType: 'Update',
-            stackName,
-            logicalId,
-            type: step.before!.type,
-            physicalId: step.before!.physicalId,
-            properties: step.before!.properties,
-            oldProperties: step.after!.properties,
-            rollback: true,
-          });
+          await this.send(
+            {
+              requestType: 'Update',
+              stackName,
+              logicalId,
+              type: step.before!.type,
+              physicalId: step.before!.physicalId,
+              properties: step.before!.properties,
+              oldProperties: step.after!.properties,
+              rollback: true,
+            },
+            clock,
+            dependents.get(logicalId)!,
+          );
         } else if (step.after || step.failed) {
           // What this operation created goes; a failed Create gets its Delete too.
           const created = step.after ?? step.before;
           if (step.action === 'create' || step.action === 'replace') {
-            await this.send({
-              requestType: 'Delete',
-              stackName,
-              logicalId,
-              type: created?.type ?? 'unknown',
-              physicalId: step.failed ? undefined : step.after?.physicalId,
-              properties: step.failed ? {} : step.after!.properties,
-              rollback: true,
-              afterFailedCreate: step.failed,
-            });
+            await this.send(
+              {
+                requestType: 'Delete',
+                stackName,
+                logicalId,
+                type: created?.type ?? 'unknown',
+                physicalId: step.failed ? undefined : step.after?.physicalId,
+                properties: step.failed ? {} : step.after!.properties,
+                rollback: true,
+                afterFailedCreate: step.failed,
+              },
+              clock,
+              dependents.get(logicalId)!,
+            );
           }
         }
       } catch (err) {
@@ -361,31 +429,40 @@ export class CloudFormation {
         break;
       }
     }
-    if (creating && failures.length === 0) {
-      // Nothing of a stack whose creation rolled back remains: every created resource was deleted above.
-    }
     return failures;
   }
 
-  private async deleteQuietly(stackName: string, logicalId: string, resource: DeployedResource): Promise<void> {
+  private async deleteQuietly(
+    stackName: string,
+    logicalId: string,
+    resource: DeployedResource,
+    clock: OperationClock,
+    waitsFor: readonly string[],
+  ): Promise<void> {
     if (resource.retain) return;
     try {
-      await this.send({
-        requestType: 'Delete',
-        stackName,
-        logicalId,
-        type: resource.type,
-        physicalId: resource.physicalId,
-        properties: resource.properties,
-        rollback: false,
-      });
+      await this.send(
+        {
+          requestType: 'Delete',
+          stackName,
+          logicalId,
+          type: resource.type,
+          physicalId: resource.physicalId,
+          properties: resource.properties,
+          rollback: false,
+        },
+        clock,
+        waitsFor,
+      );
     } catch (err) {
       // A failed cleanup delete leaves the resource behind; the stack stays UPDATE_COMPLETE.
       this.requests.push(`${stackName} ${logicalId} DELETE_FAILED in cleanup: ${(err as Error).message}`);
     }
   }
 
-  private async send(request: ResourceRequest): Promise<ResourceAnswer> {
+  /** Sends `request` once the resources it waits for, of those this operation sent, are done. */
+  private async send(request: ResourceRequest, clock: OperationClock, waitsFor: Iterable<string>): Promise<ResourceAnswer> {
+    clock.start(request.logicalId, waitsFor);
     this.requests.push(
       `${request.stackName} ${request.logicalId} ${request.type} ${request.requestType}${request.rollback ? ' (rollback)' : ''}`,
     );
@@ -428,6 +505,11 @@ export class CloudFormation {
 
 function changedProperties(before: Record<string, unknown>, after: Record<string, unknown>): string[] {
   return [...new Set([...Object.keys(before), ...Object.keys(after)])].filter((key) => !isDeepStrictEqual(before[key], after[key])).sort();
+}
+
+/** For each of `ids`, those of `ids` that depend on it: what its deletion waits for. */
+function dependentsWithin(ids: string[], resources: ReadonlyMap<string, { dependencies: readonly string[] }>): Map<string, string[]> {
+  return new Map(ids.map((id) => [id, ids.filter((other) => resources.get(other)?.dependencies.includes(id))]));
 }
 
 /** Dependents before what they depend on: the reverse of creation order. */

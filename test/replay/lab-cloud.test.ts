@@ -125,13 +125,23 @@ describe('what the lab resources do to the replayed cluster', () => {
     expect(cloud.cluster.podIdentityAssociations()).toEqual({});
   });
 
-  test('each resource CloudFormation handles takes a tick: the webhook forgets a deleted association while the stack goes on', async () => {
-    // GIVEN an association the webhook has long learnt of
-    cloud.cluster.createNamespace('pod-identity');
-    cloud.cluster.applyServiceAccount('pod-identity', 'eks-iam-test');
-    const created = await cloud.handle(request({ type: 'AWS::EKS::PodIdentityAssociation', properties: ASSOCIATION }));
-    cloud.cluster.advance(20);
-    const admit = () => {
+  describe('time passes while CloudFormation works, one tick per resource along each chain of dependencies', () => {
+    /** A stack of the association and `roles` more resources, each waiting for the next when `chained`. */
+    function stack(roles: number, chained: boolean) {
+      const role = (i: number) => ({
+        Type: 'AWS::IAM::Role',
+        Properties: {},
+        ...(chained && i + 1 < roles && { DependsOn: [`Role${i + 1}`] }),
+      });
+      return {
+        Resources: {
+          Association: { Type: 'AWS::EKS::PodIdentityAssociation', Properties: ASSOCIATION, DependsOn: chained ? ['Role0'] : [] },
+          ...Object.fromEntries(Array.from({ length: roles }, (_, i) => [`Role${i}`, role(i)])),
+        },
+      };
+    }
+    /** Whether a pod of the association's service account admitted now gets Pod Identity's credentials. */
+    function admittedWithCredentials(): boolean {
       const pod = {
         apiVersion: 'v1',
         kind: 'Pod',
@@ -140,19 +150,31 @@ describe('what the lab resources do to the replayed cluster', () => {
       };
       const env = cloud.cluster.createPod('pod-identity', pod, true).body.spec.containers[0].env ?? [];
       return env.some((e: { name: string }) => e.name === 'AWS_CONTAINER_CREDENTIALS_FULL_URI');
-    };
-    expect(admit()).toBe(true);
+    }
+    /** The association deployed, and long known to the webhook; then the stack destroyed. Returns the ticks the destroy took. */
+    async function destroyAfterDeploy(roles: number, chained: boolean): Promise<number> {
+      cloud.cluster.createNamespace('pod-identity');
+      cloud.cluster.applyServiceAccount('pod-identity', 'eks-iam-test');
+      const cfn = new CloudFormation(cloud.handle, { account: '123456789012', region: 'us-east-2' }, (ticks) =>
+        cloud.cluster.advance(ticks),
+      );
+      await cfn.deploy('s', stack(roles, chained));
+      cloud.cluster.advance(100);
+      expect(admittedWithCredentials()).toBe(true);
+      const ticks = cloud.cluster.ticks;
+      await cfn.destroy('s');
+      return cloud.cluster.ticks - ticks;
+    }
 
-    // WHEN CloudFormation deletes it, then eleven more resources, none of which asks the API server anything
-    await cloud.handle(
-      request({ type: 'AWS::EKS::PodIdentityAssociation', requestType: 'Delete', physicalId: created.physicalId, properties: ASSOCIATION }),
-    );
-    const ticks = cloud.cluster.ticks;
-    for (let i = 0; i < 11; i++) await cloud.handle(request({ type: 'AWS::IAM::Role', logicalId: `Role${i}`, properties: {} }));
+    test('a destroy that deletes the association, then a chain of 11 roles, takes 12 ticks: the webhook has forgotten it', async () => {
+      expect(await destroyAfterDeploy(11, true)).toBe(12);
+      expect(admittedWithCredentials()).toBe(false);
+    });
 
-    // THEN as many ticks passed, more than the webhook's default 10 of delay, and a pod admitted now gets no credentials
-    expect(cloud.cluster.ticks - ticks).toBe(11);
-    expect(admit()).toBe(false);
+    test('eleven roles that wait for nothing are deleted with the association, in one tick: the webhook still answers from it', async () => {
+      expect(await destroyAfterDeploy(11, false)).toBe(1);
+      expect(admittedWithCredentials()).toBe(true);
+    });
   });
 
   test('a Delete after a failed Create never reaches the handler: the provider framework answers it', async () => {

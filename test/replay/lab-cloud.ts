@@ -34,11 +34,7 @@ export interface HandlerRun {
  * - `AWS::EKS::Nodegroup`: an Update that changes its launch template version replaces the node;
  * - `AWS::IAM::OIDCProvider`: its Ref is the provider's ARN, built from its Url
  *   (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iam-oidcprovider.html);
- * - `Custom::AWSCDKCfnJson`: its `Value` attribute is its `Value` property parsed (aws-cdk-lib `core/lib/cfn-json.ts`);
- * - every request, whatever the type, lets one tick of the cluster's time pass: CloudFormation makes
- *   the underlying service calls for each resource it creates, updates or deletes
- *   (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-overview.html), and
- *   meanwhile the cluster moves on, its webhook's view of associations included.
+ * - `Custom::AWSCDKCfnJson`: its `Value` attribute is its `Value` property parsed (aws-cdk-lib `core/lib/cfn-json.ts`).
  *
  * Everything else (IAM, Lambda, logs, KMS, S3, the VPC, add-ons, access entries, the secret
  * writer, the bucket objects) is recorded and answered with a physical id: it changes nothing the
@@ -99,8 +95,6 @@ export class LabCloud {
   /** The resource handler to give `CloudFormation`. */
   readonly handle = async (request: ResourceRequest): Promise<ResourceAnswer> => {
     const props = request.properties;
-    // Each resource takes at least one service call's time.
-    this.cluster.advance();
     switch (request.type) {
       case 'AWS::EKS::Cluster':
         // Ref of a cluster is its name.

@@ -57,7 +57,10 @@ export class LabReplay {
     private readonly tools: HandlerTools,
     readonly cloud: LabCloud,
   ) {
-    this.cloudFormation = new CloudFormation(cloud.handle, { account: ACCOUNT, region: 'us-east-2' });
+    // The cluster moves on while CloudFormation works, its webhook's view of associations included.
+    this.cloudFormation = new CloudFormation(cloud.handle, { account: ACCOUNT, region: 'us-east-2' }, (ticks) =>
+      cloud.cluster.advance(ticks),
+    );
     this.cdk = new CdkCli(this.cloudFormation);
   }
 
