@@ -84,9 +84,9 @@ function npmTest(): TestRun {
   try {
     const sample = timeOnce('npm', ['test', '--silent', '--', '--json', `--outputFile=${report}`]);
     const files: { name: string; startTime: number; endTime: number }[] = JSON.parse(fs.readFileSync(report, 'utf8')).testResults;
-    const seconds = (matching: boolean) =>
-      files.filter((f) => RUNS_HANDLERS.test(f.name) === matching).reduce((sum, f) => sum + (f.endTime - f.startTime) / 1000, 0);
-    return { sample, handlerFiles: seconds(true), otherFiles: seconds(false) };
+    const workerSeconds = (runsHandlers: boolean) =>
+      files.filter((f) => RUNS_HANDLERS.test(f.name) === runsHandlers).reduce((sum, f) => sum + (f.endTime - f.startTime) / 1000, 0);
+    return { sample, handlerFiles: workerSeconds(true), otherFiles: workerSeconds(false) };
   } finally {
     fs.rmSync(report, { force: true });
   }
