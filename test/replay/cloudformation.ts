@@ -132,10 +132,10 @@ export type RequestLog = string[];
  * calls for each resource it creates, updates or deletes
  * (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-overview.html):
  * at least one call, one tick, each. It starts a resource once those it waits for are done, and
- * works on the others at the same time (DependsOn: "resources that don't have dependencies are
- * created in parallel", https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-attribute-dependson.html).
+ * "creates, updates, and deletes resources in parallel to the extent possible" (DependsOn,
+ * https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-attribute-dependson.html).
  * The replay sends one request at a time, so this clock moves on to when a resource would start,
- * never back: independent resources take one tick between them, a chain of N takes N.
+ * never back: resources that wait for nothing take one tick together, a chain of N takes N.
  */
 class OperationClock {
   private elapsed = 0;
